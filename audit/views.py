@@ -1,0 +1,113 @@
+"""The auditors' trail pages: the list with filters and chain status, one event, verify now, CSV."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_POST
+
+from audit import selectors
+from audit.exports import MOSCOW, csv_lines
+from audit.filters import AuditEventFilter
+from audit.models import AuditEvent
+from audit.verify import stored_hash_matches, verify_chain
+from core import policy
+
+PAGE_SIZE = 50
+FILTER_KEYS = tuple(AuditEventFilter.base_filters)
+
+
+def _require_reader(request: HttpRequest) -> None:
+    decision = policy.can(request.user, "audit.read_trail")
+    if not decision:
+        raise PermissionDenied(decision.reason)
+
+
+def _cursor(request: HttpRequest, name: str) -> int | None:
+    value = request.GET.get(name, "")
+    return int(value) if value.isdigit() else None
+
+
+def _filter_query(request: HttpRequest) -> str:
+    """The active filters as a query string, for the pager and the export link."""
+    params = request.GET.copy()
+    for key in list(params):
+        if key not in FILTER_KEYS or not params.get(key):
+            del params[key]
+    return params.urlencode()
+
+
+@login_required
+@require_GET
+def events(request: HttpRequest) -> HttpResponse:
+    """The trail, newest first, filtered, one keyset page at a time, with the chain's status."""
+    _require_reader(request)
+    filterset = AuditEventFilter(request.GET or None, queryset=selectors.events_visible_to(request.user))
+    valid = filterset.is_valid() if filterset.is_bound else True
+    queryset = filterset.qs if valid else AuditEvent.objects.none()
+    page = selectors.keyset_page(
+        queryset, before=_cursor(request, "before"), after=_cursor(request, "after"), size=PAGE_SIZE
+    )
+    return render(
+        request,
+        "audit/events.html",
+        {
+            "filter": filterset,
+            "filters_active": bool(_filter_query(request)),
+            "filter_query": _filter_query(request),
+            "page": page,
+            "status": selectors.chain_status(),
+        },
+    )
+
+
+@login_required
+@require_GET
+def event_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """One event with every field, its hashes and whether its own hash still checks out."""
+    _require_reader(request)
+    event = selectors.event_get(request.user, pk)
+    context = {
+        "event": event,
+        "hash_ok": stored_hash_matches(event),
+        "has_next": selectors.events_visible_to(request.user).filter(pk=event.pk + 1).exists(),
+    }
+    return render(request, "audit/event_detail.html", context)
+
+
+@login_required
+@require_POST
+def verify(request: HttpRequest) -> HttpResponse:
+    """Walk the whole chain now and show the result. Reads only: nothing is recorded (rule 37)."""
+    _require_reader(request)
+    status = selectors.chain_status(verify_chain())
+    if request.htmx:
+        return render(request, "audit/_chain_status.html", {"status": status})
+    return render(request, "audit/verify.html", {"status": status})
+
+
+@login_required
+@require_GET
+def export(request: HttpRequest) -> HttpResponse:
+    """The filtered trail as CSV, streamed row by row."""
+    _require_reader(request)
+    filterset = AuditEventFilter(request.GET, queryset=selectors.events_visible_to(request.user))
+    if not filterset.is_valid():
+        return render(request, "audit/events.html", _invalid_export_context(filterset), status=400)
+    stamp = timezone.now().astimezone(MOSCOW).strftime("%Y%m%d-%H%M")
+    response = StreamingHttpResponse(csv_lines(filterset.qs), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="audit-trail-{stamp}.csv"'
+    return response
+
+
+def _invalid_export_context(filterset: AuditEventFilter) -> dict:
+    return {
+        "filter": filterset,
+        "filters_active": True,
+        "filter_query": "",
+        "page": selectors.KeysetPage(events=[], newer_than=None, older_than=None),
+        "status": selectors.chain_status(),
+    }

@@ -1,0 +1,111 @@
+"""The Django admin saves people and organisations through the services (rules and audit apply)."""
+
+import pytest
+
+from accounts.enums import Role
+from accounts.models import Organisation, User
+from audit.models import AuditEvent
+from tests.conftest import PASSWORD
+
+
+@pytest.fixture
+def admin_client(client, db):
+    admin = User.objects.create_superuser("root", "root@example.org", PASSWORD)
+    client.force_login(admin)
+    return client
+
+
+@pytest.mark.django_db
+def test_admin_lists_and_searches_organisations(admin_client, firm, other_firm):
+    page = admin_client.get("/admin/accounts/organisation/", {"q": firm.inn}).content.decode()
+    assert firm.name in page and other_firm.name not in page
+
+
+@pytest.mark.django_db
+def test_admin_edit_of_an_organisation_goes_through_the_service(admin_client, firm):
+    url = f"/admin/accounts/organisation/{firm.pk}/change/"
+    form = admin_client.get(url).context["adminform"].form
+    assert "kind" not in form.fields  # fixed after creation
+    data = {
+        "name": firm.name,
+        "inn": firm.inn,
+        "ogrn": firm.ogrn,
+        "kpp": firm.kpp,
+        "address": "Kazan",
+        "members-TOTAL_FORMS": "0",
+        "members-INITIAL_FORMS": "0",
+    }
+    response = admin_client.post(url, data)
+    assert response.status_code == 302
+    firm.refresh_from_db()
+    assert firm.address == "Kazan"
+    event = AuditEvent.objects.get(action="organisation.update")
+    assert event.after == {"address": "Kazan"}
+
+
+@pytest.mark.django_db
+@pytest.mark.rule(1)
+def test_admin_shows_a_wrong_inn_on_its_field(admin_client, firm):
+    url = f"/admin/accounts/organisation/{firm.pk}/change/"
+    data = {"name": firm.name, "inn": "7707083894", "ogrn": firm.ogrn, "kpp": firm.kpp, "address": ""}
+    response = admin_client.post(url, {**data, "members-TOTAL_FORMS": "0", "members-INITIAL_FORMS": "0"})
+    assert response.status_code == 200
+    assert "INN check digit is wrong" in str(response.context["adminform"].form.errors["inn"])
+
+
+@pytest.mark.django_db
+@pytest.mark.rule(2)
+def test_admin_refuses_a_role_that_does_not_fit_the_organisation(admin_client, applicant, ministry):
+    url = f"/admin/accounts/user/{applicant.pk}/change/"
+    data = {
+        "username": applicant.username,
+        "first_name": applicant.first_name,
+        "last_name": applicant.last_name,
+        "email": applicant.email,
+        "language": "ru",
+        "organisation": ministry.pk,
+        "role": Role.APPLICANT,
+        "is_active": "on",
+    }
+    response = admin_client.post(url, data)
+    assert response.status_code == 200
+    assert "belong to the ministry" in str(response.context["adminform"].form.errors["role"])
+    applicant.refresh_from_db()
+    assert applicant.organisation != ministry
+    # Making the person a reviewer in the ministry is consistent, so it is saved and audited.
+    response = admin_client.post(url, {**data, "role": Role.REVIEWER})
+    assert response.status_code == 302
+    applicant.refresh_from_db()
+    assert (applicant.role, applicant.organisation) == (Role.REVIEWER, ministry)
+    event = AuditEvent.objects.get(action="user.update")
+    assert event.after == {"role": Role.REVIEWER, "organisation_id": ministry.pk}
+
+
+@pytest.mark.django_db
+def test_admin_adds_a_person_through_the_service(admin_client, firm):
+    data = {
+        "username": "newbie",
+        "password1": "Long-enough-pass-42",
+        "password2": "Long-enough-pass-42",
+        "usable_password": "true",
+        "organisation": firm.pk,
+        "role": Role.APPLICANT,
+        "first_name": "New",
+        "last_name": "Person",
+    }
+    response = admin_client.post("/admin/accounts/user/add/", data)
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    newbie = User.objects.get(username="newbie")
+    assert (newbie.organisation, newbie.role) == (firm, Role.APPLICANT)
+    assert newbie.check_password("Long-enough-pass-42")
+    assert AuditEvent.objects.filter(action="user.create", object_id=str(newbie.pk)).exists()
+
+
+@pytest.mark.django_db
+def test_admin_cannot_delete_people_or_organisations(admin_client, applicant):
+    assert admin_client.get(f"/admin/accounts/user/{applicant.pk}/delete/").status_code == 403
+    assert (
+        admin_client.get(f"/admin/accounts/organisation/{applicant.organisation_id}/delete/").status_code
+        == 403
+    )
+    assert Organisation.objects.filter(pk=applicant.organisation_id).exists()
