@@ -1,0 +1,1 @@
+"""The reviewers pages: the reviewer's own work, officers' round pages, and profiles."""
