@@ -1,0 +1,310 @@
+"""The auditor's report: money figures grouped by round, firm, priority area or period, at any date.
+
+Every figure is an SQL aggregate (GROUP BY) over one source, never a stored number:
+- the ledger (committed, released, paid, recovered) through `trials.balances` (the as-of filter, the
+  kind-to-figure map and the `Totals`/`RoundBalances` arithmetic: active commitments, net paid,
+  remaining), so a report row and `round_balances()` can never disagree;
+- verified costs: accepted amounts of claim lines verified in the window;
+- approved: payouts approved in the window that were not cancelled.
+
+A report runs a fixed number of queries whatever its size: one aggregate per source over every group,
+one for the groups' names (and budgets), one for the charts.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import BigIntegerField, DateTimeField, F, Q, QuerySet, Sum, Value
+from django.db.models.functions import Coalesce, Trunc
+from django.utils.translation import gettext as _
+
+from accounts.models import Organisation
+from core.money import from_kopecks
+from grants.models import PriorityArea, Round
+from trials.balances import KIND_FIGURES, MOSCOW, NEGATIVE_KINDS, ZERO, RoundBalances, Totals, as_of_q
+from trials.enums import ACCEPTED_LINE_STATES, LedgerKind, PayoutState
+from trials.reports import scoping
+from trials.reports.filters import NO_AREA, PERIODS, ReportFilters
+
+LEDGER, LINES, PAYOUTS, AGREEMENTS = "ledger", "lines", "payouts", "agreements"
+# From each source table to its agreement, and the moment that places a row in time.
+AGREEMENT_PATH = {LEDGER: "agreement__", LINES: "claim__agreement__", PAYOUTS: "agreement__", AGREEMENTS: ""}
+TIME_FIELD = {LEDGER: "created_at", LINES: "verified_at", PAYOUTS: "approved_at"}
+GROUP_FIELD = {"round": "round_id", "firm": "organisation_id", "area": "application__priority_area_id"}
+APPROVED_STATES = (PayoutState.APPROVED, PayoutState.PAID)
+# Figures a report cell can drill into (the others are derived from these).
+DRILL_FIGURES = ("committed", "released", "verified", "approved", "paid", "recovered")
+
+
+def window_q(filters: ReportFilters, source: str) -> Q:
+    """Rows of `source` recorded by the end of `as_of` and, for a period, from the start of `since`."""
+    moment = TIME_FIELD[source]
+    window = as_of_q(filters.as_of, moment)
+    if filters.since is not None:
+        window &= ~as_of_q(filters.since - dt.timedelta(days=1), moment)
+    return window
+
+
+def scope_q(filters: ReportFilters, source: str) -> Q:
+    """The round, firm and priority-area filters, reached from `source` through its agreement."""
+    path = AGREEMENT_PATH[source]
+    q = Q()
+    if filters.round_id:
+        q &= Q(**{f"{path}round_id": filters.round_id})
+    if filters.organisation_id:
+        q &= Q(**{f"{path}organisation_id": filters.organisation_id})
+    if filters.area == NO_AREA:
+        q &= Q(**{f"{path}application__priority_area__isnull": True})
+    elif filters.area:
+        q &= Q(**{f"{path}application__priority_area_id": filters.area})
+    return q
+
+
+def group_expression(source: str, by: str) -> Any:
+    if by in PERIODS:
+        return Trunc(TIME_FIELD[source], by, output_field=DateTimeField(), tzinfo=MOSCOW)
+    if source == LEDGER and by == "round":
+        return F("round_id")  # the ledger repeats the round: no join
+    return F(AGREEMENT_PATH[source] + GROUP_FIELD[by])
+
+
+def _key(value: Any) -> Any:
+    """Period keys are the period's first day (a date); other keys are ids (None: no area)."""
+    return value.astimezone(MOSCOW).date() if isinstance(value, dt.datetime) else value
+
+
+def _kopecks_sum(expression: str, **filter_kwargs: Any) -> Coalesce:
+    condition = Q(**filter_kwargs) if filter_kwargs else None
+    return Coalesce(Sum(expression, filter=condition), Value(0), output_field=BigIntegerField())
+
+
+def totals_from_kopecks(row: dict[str, int]) -> Totals:
+    """A `Totals` from signed kopeck sums named like `KIND_FIGURES` (negative kinds turned positive)."""
+    values = {
+        name: from_kopecks(-row[name] if kind in NEGATIVE_KINDS else row[name])
+        for name, kind in KIND_FIGURES.items()
+    }
+    return Totals(**values)
+
+
+def source_rows(user: Any, filters: ReportFilters, source: str) -> QuerySet:
+    """The rows of one source that count in the report: visible to the user, in the window and scope;
+    for lines only accepted (or reduced) ones, for payouts only approved (or paid) ones."""
+    if source == LEDGER:
+        rows = scoping.ledger_visible_to(user)
+    elif source == LINES:
+        rows = scoping.lines_visible_to(user).filter(state__in=ACCEPTED_LINE_STATES)
+    else:
+        rows = scoping.payouts_visible_to(user).filter(state__in=APPROVED_STATES)
+    return rows.filter(window_q(filters, source), scope_q(filters, source)).order_by()
+
+
+def ledger_groups(user: Any, filters: ReportFilters, by: str | None = None) -> dict[Any, Totals]:
+    """Σ of each ledger kind per group, in one GROUP BY query."""
+    rows = (
+        source_rows(user, filters, LEDGER)
+        .values(group=group_expression(LEDGER, by or filters.by))
+        .annotate(**{name: _kopecks_sum("amount", kind=kind) for name, kind in KIND_FIGURES.items()})
+    )
+    return {_key(row["group"]): totals_from_kopecks(row) for row in rows}
+
+
+def verified_groups(user: Any, filters: ReportFilters) -> dict[Any, Decimal]:
+    """Σ accepted amounts of the lines verified in the window, per group."""
+    rows = (
+        source_rows(user, filters, LINES)
+        .values(group=group_expression(LINES, filters.by))
+        .annotate(total=_kopecks_sum("accepted_amount"))
+    )
+    return {_key(row["group"]): from_kopecks(row["total"]) for row in rows}
+
+
+def approved_groups(user: Any, filters: ReportFilters) -> dict[Any, Decimal]:
+    """Σ payouts approved in the window (and not cancelled since), per group."""
+    rows = (
+        source_rows(user, filters, PAYOUTS)
+        .values(group=group_expression(PAYOUTS, filters.by))
+        .annotate(total=_kopecks_sum("amount"))
+    )
+    return {_key(row["group"]): from_kopecks(row["total"]) for row in rows}
+
+
+@dataclass(frozen=True)
+class ReportRow:
+    key: Any
+    label: str
+    detail: str = ""
+    ledger: Totals = field(default_factory=Totals)
+    verified: Decimal = ZERO
+    approved: Decimal = ZERO
+    budget: Decimal | None = None  # rounds only: the round's budget (its current value)
+    # The filter that narrows a drill-down to this row: {"round": "3"}, {"since": ..., "as_of": ...}.
+    drill: dict[str, str] = field(default_factory=dict)
+
+    committed = property(lambda self: self.ledger.committed)
+    released = property(lambda self: self.ledger.released)
+    active_commitments = property(lambda self: self.ledger.active_commitments)
+    paid = property(lambda self: self.ledger.paid)
+    recovered = property(lambda self: self.ledger.recovered)
+    net_paid = property(lambda self: self.ledger.net_paid)
+    remaining_cap = property(lambda self: self.ledger.unpaid_commitments)
+
+    @property
+    def uncommitted_budget(self) -> Decimal | None:
+        """What is left of the budget to commit (the round balances' `remaining`)."""
+        if self.budget is None:
+            return None
+        return RoundBalances(budget=self.budget, **vars(self.ledger)).remaining
+
+    def figure(self, name: str) -> Decimal | None:
+        return getattr(self, name)
+
+
+@dataclass(frozen=True)
+class Report:
+    filters: ReportFilters
+    rows: list[ReportRow]
+    total: ReportRow
+
+
+def _sum_totals(items: list[Totals]) -> Totals:
+    return Totals(**{name: sum((getattr(t, name) for t in items), ZERO) for name in KIND_FIGURES})
+
+
+def _period_end(start: dt.date, by: str) -> dt.date:
+    months = {"month": 1, "quarter": 3, "year": 12}[by]
+    index = start.month - 1 + months
+    return dt.date(start.year + index // 12, index % 12 + 1, 1) - dt.timedelta(days=1)
+
+
+def period_label(start: dt.date, by: str) -> str:
+    if by == "year":
+        return str(start.year)
+    if by == "quarter":
+        return _("Q%(quarter)s %(year)s") % {"quarter": (start.month - 1) // 3 + 1, "year": start.year}
+    return start.strftime("%m.%Y")
+
+
+def _labels(filters: ReportFilters, keys: set) -> dict[Any, dict]:
+    """Names (and budgets, for rounds) of the groups, in one query; rounds list every round in scope."""
+    by = filters.by
+    if by == "round":
+        rounds = Round.objects.all() if not filters.round_id else Round.objects.filter(pk=filters.round_id)
+        rounds = rounds.filter(Q(pk__in=keys) | Q(budget__gt=0)).order_by("-opens_at", "-id")
+        return {
+            r["pk"]: {"label": r["title"], "budget": r["budget"], "drill": {"round": str(r["pk"])}}
+            for r in rounds.values("pk", "title", "budget")
+        }
+    if by == "firm":
+        firms = Organisation.objects.filter(pk__in=keys).order_by("name", "pk").values("pk", "name", "inn")
+        return {
+            f["pk"]: {
+                "label": f["name"],
+                "detail": _("INN %(inn)s") % {"inn": f["inn"]},
+                "drill": {"firm": f["inn"]},
+            }
+            for f in firms
+        }
+    if by == "area":
+        labels = {
+            area.pk: {"label": area.name, "drill": {"area": str(area.pk)}}
+            for area in PriorityArea.objects.filter(pk__in=[k for k in keys if k is not None])
+        }
+        if None in keys:
+            labels[None] = {"label": _("No priority area"), "drill": {"area": NO_AREA}}
+        return labels
+    labels = {}
+    for start in sorted(keys):
+        first = max(start, filters.since) if filters.since else start
+        last = min(_period_end(start, by), filters.as_of) if filters.as_of else _period_end(start, by)
+        labels[start] = {
+            "label": period_label(start, by),
+            "drill": {"since": first.isoformat(), "as_of": last.isoformat()},
+        }
+    return labels
+
+
+def _total_budget(filters: ReportFilters, rows: list[ReportRow]) -> Decimal | None:
+    if filters.by == "round":
+        return sum((row.budget or ZERO for row in rows), ZERO)
+    if filters.round_id:
+        return Round.objects.filter(pk=filters.round_id).values_list("budget", flat=True).first()
+    return None
+
+
+def build_report(user: Any, filters: ReportFilters) -> Report:
+    """Every group's figures and the totals. Queries: 3 aggregates + 1 for names (+1 for a budget)."""
+    ledger = ledger_groups(user, filters)
+    verified = verified_groups(user, filters)
+    approved = approved_groups(user, filters)
+    keys = set(ledger) | set(verified) | set(approved)
+    labels = _labels(filters, keys)
+    rows = [
+        ReportRow(
+            key=key,
+            label=info["label"],
+            detail=info.get("detail", ""),
+            ledger=ledger.get(key, Totals()),
+            verified=verified.get(key, ZERO),
+            approved=approved.get(key, ZERO),
+            budget=info.get("budget"),
+            drill=info.get("drill", {}),
+        )
+        for key, info in labels.items()
+    ]
+    total = ReportRow(
+        key="total",
+        label=_("Total"),
+        ledger=_sum_totals([row.ledger for row in rows]),
+        verified=sum((row.verified for row in rows), ZERO),
+        approved=sum((row.approved for row in rows), ZERO),
+        budget=_total_budget(filters, rows),
+    )
+    return Report(filters=filters, rows=rows, total=total)
+
+
+def chart_data(user: Any, filters: ReportFilters) -> dict[str, Any]:
+    """Net paid (payouts minus recoveries) per month, cumulative, and per priority area: one query."""
+    rows = (
+        source_rows(user, filters, LEDGER)
+        .filter(kind__in=(LedgerKind.PAYOUT, LedgerKind.RECOVERY))
+        .values(month=group_expression(LEDGER, "month"), area=F("agreement__application__priority_area_id"))
+        .annotate(net=_kopecks_sum("amount"))
+    )
+    by_month: dict[dt.date, int] = defaultdict(int)
+    by_area: dict[int | None, int] = defaultdict(int)
+    for row in rows:
+        by_month[_key(row["month"])] += row["net"]
+        by_area[row["area"]] += row["net"]
+    names = {area.pk: area.name for area in PriorityArea.objects.filter(pk__in=[k for k in by_area if k])}
+    running = 0
+    months = []
+    for month in sorted(by_month):
+        running += by_month[month]
+        months.append(
+            {
+                "label": month.strftime("%m.%Y"),
+                "paid": str(from_kopecks(by_month[month])),
+                "cumulative": str(from_kopecks(running)),
+            }
+        )
+    areas = [
+        {"label": names.get(area, _("No priority area")), "paid": str(from_kopecks(total))}
+        for area, total in sorted(by_area.items(), key=lambda item: -item[1])
+    ]
+    return {"months": months, "areas": areas}
+
+
+def figure_total(user: Any, filters: ReportFilters, figure: str) -> Decimal:
+    """One report cell on its own (positive, like the report shows it): the drill-down's footer."""
+    if figure in KIND_FIGURES:
+        rows = source_rows(user, filters, LEDGER).filter(kind=KIND_FIGURES[figure])
+        total = from_kopecks(rows.aggregate(total=_kopecks_sum("amount"))["total"])
+        return -total if KIND_FIGURES[figure] in NEGATIVE_KINDS else total
+    source, column = (LINES, "accepted_amount") if figure == "verified" else (PAYOUTS, "amount")
+    return from_kopecks(source_rows(user, filters, source).aggregate(total=_kopecks_sum(column))["total"])

@@ -1,0 +1,41 @@
+from django.urls import path
+
+from trials.views import agreements, claims, money, reports
+
+app_name = "trials"
+urlpatterns = [
+    path("agreements/", agreements.agreement_list, name="agreements"),
+    path("agreements/new/<int:application_pk>/", agreements.agreement_create, name="agreement_create"),
+    path("agreements/<int:pk>/", agreements.agreement_detail, name="agreement"),
+    path("agreements/<int:pk>/sign/", agreements.agreement_sign, name="agreement_sign"),
+    path("agreements/<int:pk>/activate/", agreements.agreement_activate, name="agreement_activate"),
+    path("agreements/<int:pk>/close/", agreements.agreement_close, name="agreement_close"),
+    path("agreements/<int:pk>/failure/", agreements.agreement_failure, name="agreement_failure"),
+    path("agreements/<int:pk>/evidence/", agreements.agreement_evidence, name="agreement_evidence"),
+    path("agreements/<int:pk>/success/", agreements.agreement_success, name="agreement_success"),
+    path("agreements/<int:pk>/outcome/", reports.outcome, name="outcome"),
+    path("agreements/<int:pk>/claims/new/", claims.claim_create, name="claim_create"),
+    path("agreements/<int:pk>/recoveries/new/", money.recovery_create, name="recovery_create"),
+    path("trials/<int:pk>/", reports.trial_edit, name="trial_edit"),
+    path("reports/<int:pk>/", reports.report_detail, name="report"),
+    path("reports/<int:pk>/evidence/", reports.report_evidence, name="report_evidence"),
+    path("claims/<int:pk>/", claims.claim_detail, name="claim"),
+    path("claims/<int:pk>/lines/", claims.claim_line_add, name="claim_line_add"),
+    path("claims/<int:pk>/submit/", claims.claim_submit, name="claim_submit"),
+    path("claims/<int:pk>/verify/", claims.claim_verify, name="claim_verify"),
+    path("claims/<int:pk>/complete/", claims.claim_complete, name="claim_complete"),
+    path("claims/<int:pk>/payout/", money.payout_propose, name="payout_propose"),
+    path("lines/<int:pk>/delete/", claims.claim_line_delete, name="line_delete"),
+    path("lines/<int:pk>/evidence/", claims.line_evidence, name="line_evidence"),
+    path("lines/<int:pk>/verify/", claims.line_verify, name="line_verify"),
+    path("verification/", claims.verification_queue, name="verification_queue"),
+    path("payouts/", money.payout_list, name="payouts"),
+    path("payouts/<int:pk>/", money.payout_detail, name="payout"),
+    path("payouts/<int:pk>/approve/", money.payout_approve, name="payout_approve"),
+    path("payouts/<int:pk>/paid/", money.payout_mark_paid, name="payout_mark_paid"),
+    path("payouts/<int:pk>/cancel/", money.payout_cancel, name="payout_cancel"),
+    path("recoveries/", money.recovery_list, name="recoveries"),
+    path("ledger/", money.ledger, name="ledger"),
+    path("evidence/<int:pk>/download/", money.evidence_download, name="evidence_download"),
+    path("evidence/<int:pk>/delete/", money.evidence_delete, name="evidence_delete"),
+]

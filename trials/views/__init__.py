@@ -1,0 +1,1 @@
+"""The trials pages, split by subject."""
