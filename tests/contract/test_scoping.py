@@ -1,0 +1,250 @@
+"""Nobody sees what is not theirs, on every route the URLconf has (rules 13 and 37).
+
+Routes are discovered from the URLconf; each URL argument is filled with an object of firm A built by
+`builders.py`. Another firm's applicant and a reviewer without assignments must get 404 for each of
+them, or a 403/405 that the same request with an id that does not exist gets too (a refusal by role
+that tells nothing about the object). Lists, searches and exports must not contain firm A's names.
+"""
+
+from __future__ import annotations
+
+import pytest
+from django.forms.models import model_to_dict
+
+from tests.contract.builders import World
+from tests.contract.discovery import Route, routes
+from tests.contract.http import changed_tables, client_for, fetch, report, row_counts, url_of
+from tests.contract.resolve import Unresolved, id_kwargs, missing_kwargs, resolve_kwargs
+
+pytestmark = pytest.mark.django_db
+
+# Objects every signed-in person may see: a route whose every id argument names one of these is
+# not about a firm's data.
+GLOBAL_MODELS = {
+    "grants.program": "programs are public to every signed-in user: firms read them to choose where to apply",
+    "grants.round": "rounds are public calls once open (drafts are hidden from firms: tests/grants/test_scoping.py)",
+    "grants.criterion": "a round's rubric is published with the round",
+    "grants.roundpriorityarea": "a round's priority areas and quotas are published with the round",
+    "grants.costcategory": "reference list of cost categories",
+    "grants.priorityarea": "reference list of the council's priority areas",
+}
+# Routes that are legitimately about no firm's data although they take an argument.
+GLOBAL_ROUTES: dict[str, str] = {}
+# Routes without arguments that may show firm A's names to someone outside firm A (none so far).
+LIST_EXCEPTIONS: dict[str, str] = {}
+# Refusal statuses that reveal nothing when the missing-id twin gets the same answer.
+ROLE_REFUSALS = (401, 403, 405)
+
+
+def _object_routes(people) -> list[Route]:
+    found = []
+    for route in routes():
+        if not route.kwargs or route.name in GLOBAL_ROUTES:
+            continue
+        models_named = [m for m in id_kwargs(route, people.officer).values() if m is not None]
+        if models_named and all(m._meta.label_lower in GLOBAL_MODELS for m in models_named):
+            continue
+        found.append(route)
+    return found
+
+
+def _list_routes() -> list[Route]:
+    return [r for r in routes() if not r.kwargs and r.answers_get and r.name not in LIST_EXCEPTIONS]
+
+
+def _viewer(people, who: str):
+    return {"outsider": people.outsider, "reviewer": people.reviewer}[who]
+
+
+def test_every_object_route_can_be_built(people, world):
+    """A route whose argument no builder can fill would escape every check below: list them."""
+    unresolved = []
+    for route in routes():
+        if not route.kwargs:
+            continue
+        try:
+            resolve_kwargs(route, world, people.officer)
+        except Unresolved as exc:
+            unresolved.append(f"{route}: {exc}")
+    report(
+        unresolved, "Routes the contract tests cannot build (add a builder in tests/contract/builders.py):"
+    )
+
+
+def _fingerprint(world: World) -> dict:
+    return {
+        (type(obj).__name__, obj.pk): model_to_dict(type(obj)._base_manager.get(pk=obj.pk))
+        for obj in world._built.values()
+    }
+
+
+@pytest.mark.rule(13)
+@pytest.mark.parametrize("who", ["outsider", "reviewer"])
+def test_object_routes_answer_404_to_anyone_outside_the_firm(people, world, who):
+    viewer = _viewer(people, who)
+    client = client_for(viewer)
+    before, fingerprint = row_counts(), _fingerprint(world)
+    leaks, checked = [], 0
+    for route in _object_routes(people):
+        try:
+            kwargs, objects = resolve_kwargs(route, world, people.officer)
+        except Unresolved:
+            continue  # reported by test_every_object_route_can_be_built
+        methods = (["get"] if route.answers_get else []) + list(route.unsafe_methods)
+        for method in methods:
+            real = fetch(client, method, url_of(route, kwargs), api=route.is_api)
+            twin = fetch(client, method, url_of(route, missing_kwargs(kwargs, objects)), api=route.is_api)
+            checked += 1
+            if real.status == 404 or (real.status in ROLE_REFUSALS and real.status == twin.status):
+                shown = real.contains_any(world.secrets())
+                if shown:
+                    leaks.append(f"{method.upper()} {route}: refused but the page shows {shown}")
+                continue
+            leaks.append(f"{method.upper()} {route}: {real.status} (missing id: {twin.status})")
+    report(leaks, f"{who} reached firm A's objects:")
+    assert checked > 10  # the URLconf has object routes; a discovery that finds none proves nothing
+    assert changed_tables(before, row_counts()) == {}
+    assert _fingerprint(world) == fingerprint
+
+
+def test_object_routes_open_for_someone(people, world):
+    """The positive twin of the 404s: each object built for a route is reachable by someone entitled
+    to it (its firm or the ministry), so the 404s above are about scoping, not broken builders."""
+    viewers = [people.applicant, people.officer, people.auditor, people.admin]
+    clients = [client_for(user) for user in viewers]
+    unreachable = []
+    for route in _object_routes(people):
+        if not route.answers_get:
+            continue
+        try:
+            kwargs, _objects = resolve_kwargs(route, world, people.officer)
+        except Unresolved:
+            continue
+        statuses = [
+            fetch(client, "get", url_of(route, kwargs), api=route.is_api).status for client in clients
+        ]
+        if all(status == 405 for status in statuses):
+            continue  # a POST-only route that does not say so in a decorator
+        if not any(status < 400 for status in statuses):
+            unreachable.append(f"{route}: {dict(zip([u.role for u in viewers], statuses, strict=True))}")
+    report(unreachable, "Objects built for these routes are reachable by nobody (check the builders):")
+
+
+@pytest.mark.rule(13)
+@pytest.mark.parametrize("who", ["outsider", "reviewer"])
+def test_lists_searches_and_exports_never_show_another_firms_data(people, world, who):
+    viewer = _viewer(people, who)
+    own = World(people, firm=people.outsider_firm).build_all() if who == "outsider" else None
+    if own is not None:
+        own.applicant = people.outsider
+    client = client_for(viewer)
+    secrets = world.secrets()
+    leaks = []
+    for route in _list_routes():
+        url = url_of(route)
+        for params, hidden in (
+            ({}, secrets),
+            # Searching by firm A's INN or name must find nothing; the search box may echo the term.
+            ({"search": world.firm.inn, "q": world.firm.inn}, [world.marker, world.firm.name]),
+            ({"search": world.firm.name, "q": world.firm.name}, [world.marker, world.firm.inn]),
+        ):
+            answer = fetch(client, "get", url, api=route.is_api, data=params)
+            shown = answer.contains_any(hidden)
+            if shown:
+                leaks.append(f"{route} {params or ''}: {answer.status} shows {shown}")
+    report(leaks, f"{who} sees firm A's data in lists:")
+
+    # The same lists do show firm A's data to firm A: the check above can fail.
+    owner = client_for(people.applicant)
+    assert any(
+        world.marker in fetch(owner, "get", url_of(route), api=route.is_api).body for route in _list_routes()
+    )
+
+
+@pytest.mark.rule(37)
+def test_auditors_change_nothing_through_the_api(people, world):
+    """Every unsafe method of every API route answers an auditor 403 or 405, and nothing changes."""
+    personal = {"me-token": "the auditor's own API token: a credential, not data"}
+    client = client_for(people.auditor)
+    before, fingerprint = row_counts(), _fingerprint(world)
+    wrong, checked = [], 0
+    for route in routes():
+        if not route.is_api or route.name in personal:
+            continue
+        try:
+            kwargs, _objects = resolve_kwargs(route, world, people.officer)
+        except Unresolved:
+            continue
+        for method in route.unsafe_methods:
+            answer = fetch(client, method, url_of(route, kwargs), api=True)
+            checked += 1
+            if answer.status not in (403, 405):
+                wrong.append(f"{method.upper()} {route}: {answer.status} {answer.body[:200]}")
+    report(wrong, "An auditor could try to write through the API (rule 37: 403 or 405 expected):")
+    assert checked > 10
+    assert changed_tables(before, row_counts()) == {}
+    assert _fingerprint(world) == fingerprint
+
+
+# Pages an auditor may POST to: their own session and settings, or reads that use POST.
+AUDITOR_PAGE_POSTS = {
+    "set_language": "switches the interface language of the session",
+    "accounts:logout": "signs the auditor out",
+    "accounts:login": "signs in",
+    "accounts:language": "the auditor's own language preference",
+    "accounts:token_create": "the auditor's own API token",
+    "accounts:token_revoke": "the auditor's own API token",
+    "accounts:otp_start": "the auditor's own second factor",
+    "accounts:otp_setup": "the auditor's own second factor",
+    "accounts:otp_verify": "the auditor's own second factor",
+    "accounts:otp_backup_codes": "the auditor's own second factor",
+    "accounts:otp_disable": "the auditor's own second factor",
+    "accounts:profile": "the auditor's own name and e-mail",
+    "deadlines:notification_read": "marks the auditor's own notification read",
+    "deadlines:notifications_read_all": "marks the auditor's own notifications read",
+    "audit:verify": "walks the hash chain and records nothing (a read that needs POST)",
+    "accounts:register": "signed-in people are sent to their dashboard; registering is for visitors",
+}
+# Defects in pages another engineer is still changing (strict: the test fails once they are fixed).
+AUDITOR_PAGE_DEFECTS = {
+    "POST grants:clarification_detail": "grants/views/submission.py clarification_detail has no "
+    "@require_GET: a POST is served like a GET (200) instead of 405",
+    **{
+        f"POST grants:selection_{name}": f"grants/views_selection {view} has no @require_GET: a POST is "
+        "served like a GET (200) instead of 405"
+        for name, view in (
+            ("rounds", "officer.selection_rounds"),
+            ("round", "officer.selection_round"),
+            ("appeals", "appeals.appeal_queue"),
+            ("results", "firm.results"),
+            ("document", "firm.document_download"),
+        )
+    },
+}
+
+
+@pytest.mark.rule(37)
+def test_auditors_change_nothing_through_the_pages(people, world):
+    client = client_for(people.auditor)
+    before, fingerprint = row_counts(), _fingerprint(world)
+    wrong = []
+    for route in routes():
+        if route.is_api or route.name in AUDITOR_PAGE_POSTS or not route.unsafe_methods:
+            continue
+        if route.display.startswith(("api/schema", "api/docs", "healthz")):
+            continue
+        try:
+            kwargs, _objects = resolve_kwargs(route, world, people.officer)
+        except Unresolved:
+            continue
+        for method in route.unsafe_methods:
+            answer = fetch(client, method, url_of(route, kwargs), api=False)
+            if answer.status not in (403, 405):
+                wrong.append(f"{method.upper()} {route}: {answer.status}")
+    report(
+        wrong,
+        "An auditor could try to write through these pages (rule 37: 403 or 405 expected):",
+        AUDITOR_PAGE_DEFECTS,
+    )
+    assert changed_tables(before, row_counts()) == {}
+    assert _fingerprint(world) == fingerprint
