@@ -171,14 +171,14 @@ def test_user_update_moves_a_person_only_where_the_role_fits(officer, applicant,
 
 @pytest.mark.django_db
 def test_user_set_language(applicant):
-    services.user_set_language(user=applicant, language="en")
+    services.user_set_language(user=applicant, language="ru")
     applicant.refresh_from_db()
-    assert applicant.language == "en"
+    assert applicant.language == "ru"
     with pytest.raises(DomainError) as exc:
         services.user_set_language(user=applicant, language="de")
     assert exc.value.field == "language"
     event = AuditEvent.objects.get(action="user.set_language")
-    assert (event.before, event.after) == ({"language": "ru"}, {"language": "en"})
+    assert (event.before, event.after) == ({"language": "en"}, {"language": "ru"})
 
 
 @pytest.mark.django_db

@@ -296,11 +296,9 @@ def test_the_database_keeps_one_accepted_line_per_document(applicant, officer, c
 @pytest.mark.rule(31)
 @pytest.mark.django_db(transaction=True)
 def test_two_officers_accepting_one_document_at_once(officer, second_officer, applicant, funding_round):
-    from tests.trials.conftest import make_program  # noqa: F401 - fixtures below need the reference lists
-
     agreement = services.agreement_create(
         actor=officer,
-        application=make_selected(officer=officer, firm=applicant.organisation, round_=funding_round),
+        application=make_selected(officer=officer, firm=applicant.organisation),
     )
     agreement = services.agreement_activate(actor=officer, agreement=sign(agreement, officer))
     record_success(officer, agreement)
