@@ -6,9 +6,11 @@ class GrantsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from grants import policy  # noqa: F401 - registers the grants policies
+        from grants import (
+            deadlines,
+            policy,  # noqa: F401 - registers the grants policies
+        )
         from grants.views import nav  # noqa: F401 - registers the pages' menu items and dashboard panels
-        from grants import deadlines
 
         deadlines.register()  # round open/close, reminders, clarification due
 

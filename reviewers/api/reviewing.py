@@ -26,8 +26,8 @@ from reviewers.serializers import (
     AssignmentSerializer,
     ConflictDeclarationSerializer,
     DeclarationSerializer,
-    ReviewReasonSerializer,
     ReviewInputSerializer,
+    ReviewReasonSerializer,
     ReviewSerializer,
     SwapSerializer,
 )
