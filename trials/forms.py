@@ -173,4 +173,3 @@ class RecoveryForm(IdempotentFormMixin, forms.Form):
     def __init__(self, *args: Any, agreement=None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["payout"].queryset = agreement.payouts.filter(state="paid").order_by("-paid_at")
-

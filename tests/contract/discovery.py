@@ -29,7 +29,6 @@ UNSAFE_METHODS = ("post", "put", "patch", "delete")
 FOREIGN_PREFIXES = ("admin/",)
 
 
-
 # --- project apps, models, modules ------------------------------------------------------------
 def project_apps() -> list:
     """Installed apps whose code lives in this repository, outside tests/ (core, accounts, ...)."""

@@ -363,7 +363,9 @@ def test_officer_dashboard_panel_lists_running_rounds(officer, open_round, submi
     assert "1 application, 1 submitted" in page
 
 
-def test_round_and_program_lists_show_their_rows(officer, applicant, open_round, draft_round, complete_application):
+def test_round_and_program_lists_show_their_rows(
+    officer, applicant, open_round, draft_round, complete_application
+):
     client = signed_in(officer)
     rounds = client.get(url("rounds"))
     page = text_of(rounds)

@@ -141,7 +141,9 @@ def test_closing_releases_what_was_not_paid(officer, signed_agreement):
 def test_concurrent_signings_never_commit_past_the_budget(officer):
     """Twelve officers sign twelve agreements of one round at the same moment; the budget fits five."""
     # Selected for 10 M each; the round's budget was cut to 50 M after selection.
-    applications = make_selected_many(officer=officer, amounts=["10000000"] * 12, budget=Decimal("50000000.00"))
+    applications = make_selected_many(
+        officer=officer, amounts=["10000000"] * 12, budget=Decimal("50000000.00")
+    )
     round_ = applications[0].round
     agreements = [services.agreement_create(actor=officer, application=a) for a in applications]
     officers = [factories.OfficerFactory(organisation=officer.organisation) for _ in agreements]
