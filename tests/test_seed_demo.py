@@ -30,7 +30,7 @@ def test_running_twice_creates_once_and_says_nothing_changed():
     second = seed()
 
     assert counts == (4, len(USERS))
-    assert "Demo data created: 4 organisations, 10 users." in first
+    assert "Demo data created: " in first and "4 organisations" in first and "10 users" in first
     assert "nothing changed" in second
     assert (Organisation.objects.count(), User.objects.count()) == counts
     assert dict(User.objects.values_list("username", "password")) == passwords

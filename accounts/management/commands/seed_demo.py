@@ -1,13 +1,15 @@
 """`manage.py seed_demo`: the ministry, three firms and one login per role for the demo.
 
 Idempotent: rows are found by their natural key (INN, username) and only missing ones are created,
-through the account services (so the audit trail records them); existing rows are left as they are. Later issues add rounds and applications as further
-`seed_*` steps called from `seed_all`.
+through the account services (so the audit trail records them); existing rows are left as they are.
+After the accounts, `seed_all` runs the domain seeders of `DOMAIN_SEEDERS` in order (grants →
+reviewers → selection → trials), each idempotent in the same way and going through its services.
 """
 
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.core.management.base import BaseCommand
@@ -179,6 +181,40 @@ def _email(spec: UserSpec) -> str:
     return f"{spec.username}@example.org"
 
 
+@dataclass(frozen=True)
+class DemoContext:
+    """What the domain seeders get: the demo organisations and users, by key and username."""
+
+    organisations: dict[str, Organisation]
+    users: dict[str, User]
+
+    @property
+    def ministry(self) -> Organisation:
+        return self.organisations["ministry"]
+
+    @property
+    def firms(self) -> list[Organisation]:
+        return [org for key, org in self.organisations.items() if key != "ministry"]
+
+
+def _grants(ctx: DemoContext) -> dict[str, int]:
+    from grants.demo import seed_grants_demo
+
+    return seed_grants_demo(ministry=ctx.ministry, firms=ctx.firms, officer=ctx.users["officer"])
+
+
+# Each seeder returns how many rows of each kind it created ("applications_created" counts as
+# "applications"); a second run returns zeros.
+DOMAIN_SEEDERS: tuple[tuple[str, Callable[[DemoContext], dict[str, int]]], ...] = (("grants", _grants),)
+
+
+def seed_domains(ctx: DemoContext, report: SeedReport) -> None:
+    for _name, seeder in DOMAIN_SEEDERS:
+        for kind, count in seeder(ctx).items():
+            if count:
+                report.created[kind.removesuffix("_created")] += count
+
+
 def seed_all() -> tuple[SeedReport, list[User]]:
     """Every demo step in dependency order, in one transaction."""
     report = SeedReport()
@@ -186,6 +222,7 @@ def seed_all() -> tuple[SeedReport, list[User]]:
         admin = seed_admin(report)
         organisations = seed_organisations(admin, report)
         users = seed_users(admin, organisations, report)
+        seed_domains(DemoContext(organisations, {u.username: u for u in users}), report)
     return report, users
 
 
