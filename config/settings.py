@@ -285,6 +285,19 @@ SPECTACULAR_SETTINGS = {
         "AssignmentRunKindEnum": "reviewers.enums.RunKind",
         "AssignmentStateEnum": "reviewers.enums.AssignmentState",
         "ReviewStateEnum": "reviewers.enums.ReviewState",
+        "StatusEnum": "reviewers.enums.RunStatus",  # the name it had before trials added TrialStatus
+        "ClaimKindEnum": "grants.enums.ClaimKind",
+        "SuccessEventsEnum": "grants.enums.SuccessEvent",
+        "AgreementStateEnum": "trials.enums.AgreementState",
+        "TrialStatusEnum": "trials.enums.TrialStatus",
+        "ProgressReportStateEnum": "trials.enums.ReportState",
+        "OutcomeReportStateEnum": "trials.enums.OutcomeState",
+        "EvidenceKindEnum": "trials.enums.EvidenceKind",
+        "SuccessDecisionOutcomeEnum": "trials.enums.DecisionOutcome",
+        "ClaimStateEnum": "trials.enums.ClaimState",
+        "ClaimLineStateEnum": "trials.enums.LineState",
+        "PayoutStateEnum": "trials.enums.PayoutState",
+        "LedgerKindEnum": "trials.enums.LedgerKind",
     },
 }
 

@@ -9,6 +9,7 @@ api_v1 = [
     path("", include("audit.api_urls")),
     path("", include("grants.api_urls")),
     path("", include("reviewers.api_urls")),
+    path("", include("trials.api_urls")),
 ]
 
 urlpatterns = [
