@@ -14,6 +14,34 @@ class TrialsConfig(AppConfig):
         )
 
         deadlines.register()
+        _register_pages()
         from trials.reports.setup import register as register_reports  # reports, exports, export task
 
         register_reports()
+
+
+def _register_pages() -> None:
+    """Menu items and dashboard panels of the agreement, claim and payout pages."""
+    from core import nav
+    from core.dashboard import register_panel
+    from trials import selectors
+
+    ministry = ["officer", "auditor", "admin"]
+    section = _("Agreements")
+    nav.register(
+        _("Agreements"), "trials:agreements", roles=["applicant"], icon="file-earmark-text", order=20
+    )
+    nav.register(_("Payouts"), "trials:payouts", roles=["applicant"], icon="cash-coin", order=21)
+    for order, (label, url_name, icon) in enumerate(
+        [
+            (_("Agreements"), "trials:agreements", "file-earmark-text"),
+            (_("Verification queue"), "trials:verification_queue", "check2-square"),
+            (_("Payouts"), "trials:payouts", "cash-coin"),
+            (_("Recoveries"), "trials:recoveries", "arrow-counterclockwise"),
+            (_("Ledger"), "trials:ledger", "journal"),
+        ],
+        start=60,
+    ):
+        nav.register(label, url_name, roles=ministry, icon=icon, order=order, section=section)
+    register_panel(["applicant"], "trials/panels/firm.html", context=selectors.firm_panel, order=20)
+    register_panel(["officer"], "trials/panels/officer.html", context=selectors.officer_panel, order=20)

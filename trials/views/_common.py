@@ -33,8 +33,10 @@ def require(request: HttpRequest, name: str, obj: Any = None) -> None:
 
 
 def found(lookup: Callable[..., Any], request: HttpRequest, pk: Any) -> Any:
-    """Call a scoped selector; its NotFound (also for another firm's object) becomes a 404 page."""
-    require(request, READ)
+    """Call a scoped selector; its NotFound (also for another firm's object) becomes a 404 page.
+
+    No role check first: the selectors scope by role, so anyone who may not read an object (another
+    firm, a reviewer) gets the same 404 as for an id that does not exist."""
     try:
         return lookup(request.user, pk)
     except NotFound as exc:

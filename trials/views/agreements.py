@@ -19,7 +19,7 @@ from core.workflow import available_actions
 from trials import selectors, services
 from trials.balances import balances_of
 from trials.enums import DECISION_EVIDENCE_KINDS, AgreementState
-from trials.forms import AgreementCreateForm, EvidenceForm, ReasonForm, SignForm, SuccessForm
+from trials.forms import ActionForm, AgreementCreateForm, EvidenceForm, ReasonForm, SignForm, SuccessForm
 from trials.views._common import MANAGE, READ, READ_ALL, button, found, paginate, require, submit
 from trials.workflow import AGREEMENT_WORKFLOW
 
@@ -98,6 +98,7 @@ def detail_page(request: HttpRequest, agreement: Any, status: int = 200, **forms
         "trail_link": reads_trail(user),
         "sign_form": forms.get("sign_form") or SignForm(initial={"signed_on": timezone.localdate()}),
         "reason_form": forms.get("reason_form") or ReasonForm(),
+        "action_form": ActionForm(),
         "evidence_form": forms.get("evidence_form") or EvidenceForm(kinds=DECISION_EVIDENCE_KINDS),
     }
     if can_manage and agreement.state == AgreementState.ACTIVE:

@@ -80,6 +80,7 @@ def claim_page(request: HttpRequest, claim: Any, status: int = 200, **forms: Any
         "is_firm": is_firm,
         "editing": editing,
         "can_manage": bool(policy.can(user, MANAGE)),
+        "reads_all": bool(policy.can(user, READ_ALL)),
         "actions": available_actions(CLAIM_WORKFLOW, claim, user),
         "missing": missing_evidence(claim) if editing else {},
         "action_form": ActionForm(),
@@ -208,8 +209,9 @@ def verify_page(request: HttpRequest, claim: Any, status: int = 200, **forms: An
 @login_required
 @require_GET
 def claim_verify(request: HttpRequest, pk: int) -> HttpResponse:
+    claim = found(selectors.claim_get, request, pk)
     require(request, READ_ALL)
-    return verify_page(request, found(selectors.claim_get, request, pk))
+    return verify_page(request, claim)
 
 
 @login_required

@@ -17,7 +17,7 @@ from core.workflow import available_actions
 from grants.downloads import document_response
 from trials import selectors, services
 from trials.enums import LedgerKind, PayoutState
-from trials.forms import MarkPaidForm, ReasonForm, RecoveryForm
+from trials.forms import ActionForm, MarkPaidForm, ReasonForm, RecoveryForm
 from trials.views._common import MANAGE, READ, READ_ALL, button, found, paginate, require, submit
 from trials.workflow import PAYOUT_WORKFLOW
 
@@ -48,6 +48,7 @@ def payout_page(request: HttpRequest, payout: Any, status: int = 200, **forms: A
         "paid_form": forms.get("paid_form")
         or MarkPaidForm(initial={"payment_order_date": timezone.localdate()}),
         "reason_form": forms.get("reason_form") or ReasonForm(),
+        "action_form": ActionForm(),
         "history": events_for_object(payout, user=user) if reads_trail(user) else [],
         "trail_link": reads_trail(user),
         "ledger": payout.ledger_entries.all(),
