@@ -1,6 +1,7 @@
 """Pay-for-success through the pages (issue 6): an officer records the success with its evidence; the
-firm files a cost claim with a line and its evidence; the officer verifies it and proposes the payout;
-a second officer approves it and marks it paid; the auditor's report shows the paid amount.
+firm files a cost claim with a line and its evidence; the officer verifies it and proposes the payout
+(and may not approve it himself); a second officer approves it and marks it paid; the auditor's report
+shows the paid amount.
 
 The world before (a published selection, an agreement signed and active) is built with the real
 services; the browser does the steps above. Screenshots go to tests/artifacts/.
@@ -148,19 +149,38 @@ def test_success_claim_verification_payout_and_auditor_report(
         officer.wait_for_selector(".alert-success:has-text('The payout is proposed.')")
         assert PAID in plain(officer.inner_text("#payout-link"))
         officer.screenshot(path=str(artifacts / "payout-07-payout-proposed.png"), full_page=True)
+        # The officer who proposed it may not approve it (rule 34): the button is disabled and says why.
+        officer.click("#payout-link")
+        officer.wait_for_selector("#approve-disabled")
+        assert "you proposed this payout" in officer.inner_text(".fc-action-reason")
+        officer.screenshot(path=str(artifacts / "payout-08-approval-refused-to-proposer.png"), full_page=True)
     finally:
         officer_context.close()
 
     # --- a second officer approves and records the payment ---------------------------------------------
-    payout = Payout.objects.get(agreement=agreement)
-    second = User.objects.get(username="officer2-e2e")
-    services.payout_approve(actor=second, payout=payout)
-    services.payout_mark_paid(
-        actor=second,
-        payout=Payout.objects.get(pk=payout.pk),
-        payment_order_number="1234",
-        payment_order_date=timezone.localdate(),
-    )
+    second_context, second = new_page(browser)
+    try:
+        sign_in(second, base, "officer2-e2e")
+        second.goto(base + reverse("trials:payouts"))
+        row = second.locator("#payout-list tbody tr").first
+        assert "Proposed" in row.inner_text() and PAID in plain(row.inner_text())
+        row.locator("a.font-monospace").first.click()
+        second.wait_for_selector("#payout-figures")
+        assert plain(second.inner_text("#payout-amount")) == PAID
+        confirm(second, "payout-approve")
+        second.wait_for_selector(".alert-success:has-text('The payout is approved.')")
+        second.fill("#id_payment_order_number", "1234")
+        second.fill("#id_payment_order_date", today)
+        second.screenshot(path=str(artifacts / "payout-09-approved-mark-paid.png"), full_page=True)
+        second.click("#paid-form button[type=submit]")
+        second.wait_for_selector(".alert-success:has-text('The payment is recorded in the ledger.')")
+        assert "Paid" in second.inner_text("h1")
+        assert second.inner_text("#payment-order").startswith("No. 1234 of ")
+        assert PAID in plain(second.inner_text("#payout-ledger"))
+        second.screenshot(path=str(artifacts / "payout-10-paid.png"), full_page=True)
+    finally:
+        second_context.close()
+    assert Payout.objects.get(agreement=agreement).state == "paid"
 
     # --- the auditor's report shows the paid amount ----------------------------------------------------
     auditor_context, auditor = new_page(browser)
@@ -172,6 +192,6 @@ def test_success_claim_verification_payout_and_auditor_report(
         assert plain(total.locator("td[data-figure='paid']").inner_text()) == PAID
         assert plain(total.locator("td[data-figure='verified']").inner_text()) == f"{LINE} ₽"
         assert plain(total.locator("td[data-figure='committed']").inner_text()) == "10 000 000,00 ₽"
-        auditor.screenshot(path=str(artifacts / "payout-10-auditor-report.png"), full_page=True)
+        auditor.screenshot(path=str(artifacts / "payout-11-auditor-report.png"), full_page=True)
     finally:
         auditor_context.close()
