@@ -193,5 +193,12 @@ def test_success_claim_verification_payout_and_auditor_report(
         assert plain(total.locator("td[data-figure='verified']").inner_text()) == f"{LINE} ₽"
         assert plain(total.locator("td[data-figure='committed']").inner_text()) == "10 000 000,00 ₽"
         auditor.screenshot(path=str(artifacts / "payout-11-auditor-report.png"), full_page=True)
+        total.locator("td[data-figure='paid'] a").click()  # drill down to the agreements behind it
+        auditor.wait_for_selector("#drill-table")
+        assert plain(auditor.inner_text("#drill-total")) == PAID
+        drilled = auditor.locator(f"#drill-table tr[data-agreement='{agreement.pk}']")
+        assert "Aurora Biotech" in drilled.inner_text()
+        assert plain(drilled.locator("td[data-figure='paid']").inner_text()) == PAID
+        auditor.screenshot(path=str(artifacts / "payout-12-auditor-drill-down.png"), full_page=True)
     finally:
         auditor_context.close()
