@@ -104,8 +104,9 @@ def test_success_claim_verification_payout_and_auditor_report(
         officer_context.close()
 
     # --- the firm files a claim: one line with its three pieces of evidence -----------------------------
-    sign_in(page, base, "aurora-e2e")
-    page.goto(agreement_url)
+    sign_in(page, base, "aurora-e2e")  # the dashboard lists the firm's agreements
+    page.click(f"#panel-my-agreements a:has-text('{agreement.number}')")
+    page.wait_for_selector("#claim-create-form")
     page.click("#claim-create-form button[type=submit]")
     page.wait_for_selector(".alert-success:has-text('A draft claim is open')")
     page.select_option("#id_trial", index=1)
@@ -182,6 +183,13 @@ def test_success_claim_verification_payout_and_auditor_report(
         second_context.close()
     assert Payout.objects.get(agreement=agreement).state == "paid"
 
+    # The firm's payout history shows the payment.
+    page.goto(base + reverse("trials:payouts"))
+    firm_row = page.locator("#payout-list tbody tr").first
+    assert "Paid" in firm_row.inner_text() and "1234" in firm_row.inner_text()
+    assert PAID in plain(firm_row.inner_text())
+    page.screenshot(path=str(artifacts / "payout-11-firm-payout-history.png"), full_page=True)
+
     # --- the auditor's report shows the paid amount ----------------------------------------------------
     auditor_context, auditor = new_page(browser)
     try:
@@ -192,13 +200,13 @@ def test_success_claim_verification_payout_and_auditor_report(
         assert plain(total.locator("td[data-figure='paid']").inner_text()) == PAID
         assert plain(total.locator("td[data-figure='verified']").inner_text()) == f"{LINE} ₽"
         assert plain(total.locator("td[data-figure='committed']").inner_text()) == "10 000 000,00 ₽"
-        auditor.screenshot(path=str(artifacts / "payout-11-auditor-report.png"), full_page=True)
+        auditor.screenshot(path=str(artifacts / "payout-12-auditor-report.png"), full_page=True)
         total.locator("td[data-figure='paid'] a").click()  # drill down to the agreements behind it
         auditor.wait_for_selector("#drill-table")
         assert plain(auditor.inner_text("#drill-total")) == PAID
         drilled = auditor.locator(f"#drill-table tr[data-agreement='{agreement.pk}']")
         assert "Aurora Biotech" in drilled.inner_text()
         assert plain(drilled.locator("td[data-figure='paid']").inner_text()) == PAID
-        auditor.screenshot(path=str(artifacts / "payout-12-auditor-drill-down.png"), full_page=True)
+        auditor.screenshot(path=str(artifacts / "payout-13-auditor-drill-down.png"), full_page=True)
     finally:
         auditor_context.close()
