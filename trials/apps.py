@@ -27,7 +27,7 @@ def _register_pages() -> None:
     from trials import selectors
 
     ministry = ["officer", "auditor", "admin"]
-    section = _("Agreements")
+    section = _("Agreements and payouts")
     nav.register(
         _("Agreements"), "trials:agreements", roles=["applicant"], icon="file-earmark-text", order=20
     )
