@@ -14,6 +14,12 @@ from accounts.validators import identifier_errors
 from audit.models import AuditEvent
 
 
+@pytest.fixture(autouse=True)
+def private_media(settings, tmp_path):
+    """The demo uploads protocols, minutes and evidence: keep them out of the real media folder."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
 def seed() -> str:
     out = StringIO()
     call_command("seed_demo", stdout=out)

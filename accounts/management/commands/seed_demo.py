@@ -203,9 +203,26 @@ def _grants(ctx: DemoContext) -> dict[str, int]:
     return seed_grants_demo(ministry=ctx.ministry, firms=ctx.firms, officer=ctx.users["officer"])
 
 
+def _reviewers(ctx: DemoContext) -> dict[str, int]:
+    from reviewers.demo import seed_reviewers_demo
+
+    reviewers = [u for u in ctx.users.values() if u.role == Role.REVIEWER]
+    return seed_reviewers_demo(officer=ctx.users["officer"], firms=ctx.firms, reviewers=reviewers)
+
+
+def _selection(ctx: DemoContext) -> dict[str, int]:
+    from grants.demo import seed_selection_demo
+
+    return seed_selection_demo(officer=ctx.users["officer"], firms=ctx.firms)
+
+
 # Each seeder returns how many rows of each kind it created ("applications_created" counts as
 # "applications"); a second run returns zeros.
-DOMAIN_SEEDERS: tuple[tuple[str, Callable[[DemoContext], dict[str, int]]], ...] = (("grants", _grants),)
+DOMAIN_SEEDERS: tuple[tuple[str, Callable[[DemoContext], dict[str, int]]], ...] = (
+    ("grants", _grants),
+    ("reviewers", _reviewers),
+    ("selection", _selection),
+)
 
 
 def seed_domains(ctx: DemoContext, report: SeedReport) -> None:
@@ -232,7 +249,7 @@ class Command(BaseCommand):
     def handle(self, *args: object, **options: object) -> None:
         report, users = seed_all()
         if report.changed:
-            created = ", ".join(f"{n} {kind}" for kind, n in sorted(report.created.items()))
+            created = ", ".join(f"{n} {kind.replace('_', ' ')}" for kind, n in sorted(report.created.items()))
             self.stdout.write(self.style.SUCCESS(f"Demo data created: {created}."))
         else:
             self.stdout.write("Demo data already present: nothing changed.")
