@@ -69,6 +69,9 @@ lint-format: install-dev
 lint-migrations: install-dev
 	$(PY) manage.py makemigrations --check --dry-run
 
+# Every registered script of bench/run.py, each in scratch databases on DATABASE_URL's server, then one
+# table (metric, value, target, pass/fail). `make bench BENCH_ARGS=--quick`: small sizes; `--strict`
+# also fails on a missed target; `BENCH_ARGS="grants selection"`: some scripts.
 bench: install-dev
 	DATABASE_URL="$${DATABASE_URL:-$(TEST_DATABASE_URL)}" $(PY) bench/run.py $(BENCH_ARGS)
 

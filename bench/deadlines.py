@@ -177,18 +177,39 @@ def run(count: int = 10_000, sweepers: int = 1) -> dict:
         connection.creation.destroy_test_db(old_name, verbosity=0)
 
 
+def metrics(result: dict) -> list[dict]:
+    """The rows `bench/run.py` tabulates (issue 4: time to drain, effect count, queries per deadline)."""
+    sys.path.insert(0, str(BASE_DIR))
+    from bench.seeding import metric
+
+    n = result["deadlines"]
+    return [
+        metric(
+            f"time to drain {n:,} due reminders ({result['sweepers']} sweeper)",
+            result["seconds_to_drain"],
+            "s",
+        ),
+        metric("notifications sent (exactly one per deadline)", result["notifications"], "", n, op="="),
+        metric("deadlines with a notification", result["deadlines_with_a_notification"], "", n, op="="),
+        metric("sweep queries per deadline", result["queries_per_deadline"], ""),
+    ]
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--count", type=int, default=10_000)
     parser.add_argument("--sweepers", type=int, default=1)
+    parser.add_argument("--quick", action="store_true", help="500 deadlines")
     parser.add_argument("--json", type=Path, help="also write the result to this file")
     args = parser.parse_args(argv)
+    if args.quick:
+        args.count = 500
     setup_django()
     import logging
 
     logging.getLogger("deadlines").setLevel(logging.WARNING)
     result = run(count=args.count, sweepers=args.sweepers)
-    text = json.dumps(result, indent=2)
+    text = json.dumps([*metrics(result), result], indent=2)
     print(text)
     if args.json:
         args.json.write_text(text + "\n")

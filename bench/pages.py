@@ -125,9 +125,12 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--requests", type=int, default=200)
     parser.add_argument("--warmup", type=int, default=20)
+    parser.add_argument("--quick", action="store_true", help="30 requests per scenario")
     parser.add_argument("--only", nargs="*", help="run the scenarios whose name contains one of these words")
     parser.add_argument("--json", type=Path, help="also write the results to this file")
     args = parser.parse_args(argv)
+    if args.quick:
+        args.requests, args.warmup = 30, 5
     setup_django()
     results = run(requests=args.requests, warmup=args.warmup, only=args.only)
     text = json.dumps(results, indent=2, ensure_ascii=False)

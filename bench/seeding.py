@@ -36,11 +36,16 @@ def project_path() -> None:
     sys.path[:] = [str(BASE_DIR)] + [p for p in sys.path if Path(p or ".").resolve() != BENCH_DIR]
 
 
-def metric(name: str, value: float | int, unit: str, target: float | None = None, **extra) -> dict:
-    """One row of `make bench`'s table; `target` is an upper bound in the same unit (None: no target)."""
-    row = {"metric": name, "value": value, "unit": unit, "target": target}
-    row["ok"] = None if target is None else value < target
-    return {**row, **extra}
+OPS = {"<": lambda v, t: v < t, ">": lambda v, t: v > t, "=": lambda v, t: v == t}
+
+
+def metric(
+    name: str, value: float | int, unit: str, target: float | None = None, op: str = "<", **extra
+) -> dict:
+    """One row of `make bench`'s table: `value` must be `op` (<, > or =) `target`, in `unit` (None: no
+    target, a figure to read). Extra keys (e.g. `queries`) are shown or kept with the row."""
+    ok = None if target is None else OPS[op](value, target)
+    return {"metric": name, "value": value, "unit": unit, "target": target, "op": op, "ok": ok, **extra}
 
 
 @contextlib.contextmanager
