@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -16,7 +18,8 @@ from core.errors import DomainError, Forbidden, ValidationFailed
 from core.forms import apply_domain_error
 from core.idempotency import run_once
 from grants.downloads import document_response
-from grants.models import Document
+from grants.enums import ClaimKind, DevelopmentStage, DocumentKind, Modality, TrialPhase
+from grants.models import CostCategory, Document, PriorityArea
 from reviewers import selectors, services
 from reviewers.enums import AssignmentState, ReviewState
 from reviewers.forms import ConflictForm, DeclarationForm, ReasonForm, ScoringForm
@@ -112,16 +115,52 @@ def application(request: HttpRequest, application_id: int) -> HttpResponse:
     view, gate = _view_or_gate(request, application_id)
     if gate:
         return gate
+    snapshot = view.version.snapshot
     return render(
         request,
         "reviewers/application.html",
         {
             "view": view,
-            "snapshot": view.version.snapshot,
+            "snapshot": snapshot,
+            "shown": _shown(snapshot),
             "assignment": view.assignment,
             "review": view.review,
         },
     )
+
+
+def _shown(snapshot: dict) -> dict:
+    """The frozen snapshot stores codes and decimal strings; the page shows names and money."""
+    choices = {
+        "modality": dict(Modality.choices),
+        "claim_kind": dict(ClaimKind.choices),
+        "development_stage": dict(DevelopmentStage.choices),
+    }
+    shown = {
+        name: labels.get(snapshot.get(name) or "", snapshot.get(name) or "")
+        for name, labels in choices.items()
+    }
+    area = snapshot.get("priority_area") or ""
+    shown["priority_area"] = (
+        next((a.name for a in PriorityArea.objects.filter(code=area)), area) if area else ""
+    )
+    lines = snapshot.get("budget_lines", [])
+    categories = {
+        c.code: c.name for c in CostCategory.objects.filter(code__in={x["category"] for x in lines})
+    }
+    shown["budget_lines"] = [
+        {**x, "category_name": categories.get(x["category"], x["category"]), "amount": Decimal(x["amount"])}
+        for x in lines
+    ]
+    shown["requested_amount"] = Decimal(snapshot.get("requested_amount") or "0")
+    phases, kinds = dict(TrialPhase.choices), dict(DocumentKind.choices)
+    shown["trials"] = [
+        {**t, "phase_name": phases.get(t.get("phase"), t.get("phase"))} for t in snapshot.get("trials", [])
+    ]
+    shown["documents"] = [
+        {**d, "kind_name": kinds.get(d.get("kind"), d.get("kind"))} for d in snapshot.get("documents", [])
+    ]
+    return shown
 
 
 @login_required
