@@ -132,6 +132,7 @@ def _decision_context(request: HttpRequest, round_, posted=None, errors=None, to
         "lines": _decision_rows(rows, posted, errors),
         "outcomes": DecisionOutcome.choices,
         "ledger": ledger,
+        "progress": sel.review_progress(round_),
         "committed": committed,
         "remaining": round_.budget - committed,
         "can_manage": allowed(request, "selection.manage") and round_.state == RoundState.SELECTION,
