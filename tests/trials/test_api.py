@@ -76,6 +76,7 @@ LISTS = [
     "/api/v1/payouts/",
     "/api/v1/recoveries/",
     "/api/v1/ledger-entries/",
+    "/api/v1/evidence/",
 ]
 
 
@@ -95,6 +96,8 @@ def detail_routes(agreement) -> list[str]:
         f"/api/v1/payouts/{payout.pk}/",
         f"/api/v1/recoveries/{recovery.pk}/",
         f"/api/v1/ledger-entries/{entry.pk}/",
+        f"/api/v1/evidence/{line.evidence.first().pk}/",
+        f"/api/v1/evidence/{line.evidence.first().pk}/download/",
     ]
 
 
@@ -285,6 +288,9 @@ def test_schema_documents_every_trials_endpoint(officer):
         "/api/v1/recoveries/{id}/": {"get"},
         "/api/v1/ledger-entries/": {"get"},
         "/api/v1/ledger-entries/{id}/": {"get"},
+        "/api/v1/evidence/": {"get"},
+        "/api/v1/evidence/{id}/": {"get", "delete"},
+        "/api/v1/evidence/{id}/download/": {"get"},
     }
     for path, methods in expected.items():
         assert path in paths, path

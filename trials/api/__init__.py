@@ -2,6 +2,7 @@
 
 from trials.api.agreements import AgreementViewSet
 from trials.api.claims import ClaimLineViewSet, ClaimViewSet
+from trials.api.evidence import EvidenceViewSet
 from trials.api.money import LedgerEntryViewSet, PayoutViewSet, RecoveryViewSet
 from trials.api.trials import ProgressReportViewSet, TrialViewSet
 
@@ -9,6 +10,7 @@ __all__ = [
     "AgreementViewSet",
     "ClaimLineViewSet",
     "ClaimViewSet",
+    "EvidenceViewSet",
     "LedgerEntryViewSet",
     "PayoutViewSet",
     "ProgressReportViewSet",

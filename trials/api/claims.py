@@ -66,7 +66,8 @@ class ClaimViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
 
     def _show(self, pk, status_code: int = status.HTTP_200_OK) -> Response:
         claim = selectors.claim_get(self.request.user, pk)
-        return Response(ClaimDetailSerializer(claim).data, status=status_code)
+        data = ClaimDetailSerializer(claim, context=self.get_serializer_context()).data
+        return Response(data, status=status_code)
 
     @extend_schema(
         summary="Open a draft claim on an agreement whose success is verified",

@@ -22,6 +22,7 @@ from core.policy import PolicyPermission
 from trials import selectors, services
 from trials.api.serializers import (
     LedgerEntrySerializer,
+    PayoutDetailSerializer,
     PayoutPaidSerializer,
     PayoutProposeSerializer,
     PayoutSerializer,
@@ -41,7 +42,9 @@ MONEY_KEY = "An `Idempotency-Key` header is required; a replay returns the first
     list=extend_schema(
         summary="Payouts (a firm: its own)", description="Filters: `agreement`, `claim`, `state`.", tags=TAGS
     ),
-    retrieve=extend_schema(summary="One payout", tags=TAGS),
+    retrieve=extend_schema(
+        summary="One payout with its allowed actions", responses=PayoutDetailSerializer, tags=TAGS
+    ),
 )
 class PayoutViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     serializer_class = PayoutSerializer
@@ -62,16 +65,19 @@ class PayoutViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         return selectors.payouts_visible_to(self.request.user)
 
     def _show(self, pk, status_code: int = status.HTTP_200_OK) -> Response:
-        return Response(
-            PayoutSerializer(selectors.payout_get(self.request.user, pk)).data, status=status_code
-        )
+        payout = selectors.payout_get(self.request.user, pk)
+        data = PayoutDetailSerializer(payout, context=self.get_serializer_context()).data
+        return Response(data, status=status_code)
+
+    def retrieve(self, request: Request, pk: str) -> Response:
+        return self._show(pk)
 
     @extend_schema(
         summary="Propose the payout of a verified claim by the one formula (rule 33)",
         description="Amount = min(rate × Σ accepted, rounded half-up to the kopeck; cap − net paid − "
         "payouts outstanding). " + MONEY_KEY,
         request=PayoutProposeSerializer,
-        responses={201: PayoutSerializer},
+        responses={201: PayoutDetailSerializer},
         tags=TAGS,
     )
     @idempotent(required=True)
@@ -86,7 +92,7 @@ class PayoutViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         summary="Approve: a second officer, neither the proposer nor the claim's verifier (rule 34)",
         description=MONEY_KEY,
         request=None,
-        responses={200: PayoutSerializer},
+        responses={200: PayoutDetailSerializer},
         tags=TAGS,
     )
     @action(detail=True, methods=["post"])
@@ -100,7 +106,7 @@ class PayoutViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         summary="Mark paid with the payment order number and date: the payout enters the ledger",
         description=MONEY_KEY,
         request=PayoutPaidSerializer,
-        responses={200: PayoutSerializer},
+        responses={200: PayoutDetailSerializer},
         tags=TAGS,
     )
     @action(detail=True, methods=["post"], url_path="mark-paid")
@@ -116,7 +122,7 @@ class PayoutViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         summary="Cancel a proposal or an approval that was not paid, with a reason",
         description=MONEY_KEY,
         request=TrialsReasonSerializer,
-        responses={200: PayoutSerializer},
+        responses={200: PayoutDetailSerializer},
         tags=TAGS,
     )
     @action(detail=True, methods=["post"])

@@ -13,7 +13,8 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from grants.serializers.common import MoneyField
+from core.api import ActionInfoSerializer
+from grants.serializers.common import MoneyField, allowed_actions
 from trials.balances import AgreementBalances, balances_of
 from trials.enums import EvidenceKind, LedgerKind, TrialStatus
 from trials.models import (
@@ -29,6 +30,7 @@ from trials.models import (
     SuccessDecision,
     Trial,
 )
+from trials.workflow import AGREEMENT_WORKFLOW, CLAIM_WORKFLOW, PAYOUT_WORKFLOW
 
 
 # --- shared ---------------------------------------------------------------------------------------
@@ -67,6 +69,8 @@ class BalancesSerializer(serializers.Serializer):
 
 
 class EvidenceFileSerializer(serializers.ModelSerializer):
+    download_url = serializers.SerializerMethodField()
+
     class Meta:
         model = EvidenceFile
         fields = [
@@ -81,8 +85,12 @@ class EvidenceFileSerializer(serializers.ModelSerializer):
             "sha256",
             "content_type",
             "uploaded_at",
+            "download_url",
         ]
         read_only_fields = fields
+
+    def get_download_url(self, evidence: EvidenceFile) -> str:
+        return reverse("api-trials:evidence-download", args=[evidence.pk])
 
 
 class EvidenceUploadSerializer(serializers.Serializer):
@@ -226,6 +234,7 @@ class AgreementDetailSerializer(AgreementSerializer):
     decision = serializers.SerializerMethodField()
     outcome_report = serializers.SerializerMethodField()
     decision_evidence = EvidenceFileSerializer(many=True, read_only=True)
+    allowed_actions = serializers.SerializerMethodField()
 
     class Meta(AgreementSerializer.Meta):
         fields = [
@@ -235,8 +244,13 @@ class AgreementDetailSerializer(AgreementSerializer):
             "decision",
             "outcome_report",
             "decision_evidence",
+            "allowed_actions",
         ]
         read_only_fields = fields
+
+    @extend_schema_field(ActionInfoSerializer(many=True))
+    def get_allowed_actions(self, agreement: Agreement) -> list[dict]:
+        return allowed_actions(AGREEMENT_WORKFLOW, agreement, self.context.get("request"))
 
     @extend_schema_field(SuccessDecisionSerializer(allow_null=True))
     def get_decision(self, agreement: Agreement) -> dict | None:
@@ -360,10 +374,15 @@ class ClaimLineSerializer(serializers.ModelSerializer):
 
 class ClaimDetailSerializer(ClaimSerializer):
     lines = ClaimLineSerializer(many=True, read_only=True)
+    allowed_actions = serializers.SerializerMethodField()
 
     class Meta(ClaimSerializer.Meta):
-        fields = [*ClaimSerializer.Meta.fields, "lines"]
+        fields = [*ClaimSerializer.Meta.fields, "lines", "allowed_actions"]
         read_only_fields = fields
+
+    @extend_schema_field(ActionInfoSerializer(many=True))
+    def get_allowed_actions(self, claim: CostClaim) -> list[dict]:
+        return allowed_actions(CLAIM_WORKFLOW, claim, self.context.get("request"))
 
 
 class ClaimCreateSerializer(serializers.Serializer):
@@ -425,6 +444,18 @@ class PayoutSerializer(serializers.ModelSerializer):
             "cancel_reason",
         ]
         read_only_fields = fields
+
+
+class PayoutDetailSerializer(PayoutSerializer):
+    allowed_actions = serializers.SerializerMethodField()
+
+    class Meta(PayoutSerializer.Meta):
+        fields = [*PayoutSerializer.Meta.fields, "allowed_actions"]
+        read_only_fields = fields
+
+    @extend_schema_field(ActionInfoSerializer(many=True))
+    def get_allowed_actions(self, payout: Payout) -> list[dict]:
+        return allowed_actions(PAYOUT_WORKFLOW, payout, self.context.get("request"))
 
 
 class PayoutProposeSerializer(serializers.Serializer):
