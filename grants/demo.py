@@ -194,10 +194,11 @@ def _application(person: Any, round_: Round, index: int, spec: tuple) -> Applica
         start_date=dt.date(2025, 4, 1),
         end_date=dt.date(2027, 12, 31),
     )
+    extra = Decimal(7_350_000) * (index % 6)  # the demo's projects differ in size
     for category, description, amount in (
-        ("site", "Оплата исследовательским центрам", "84500000.00"),
-        ("cro", "Мониторинг и управление данными", "36250000.50"),
-        ("ins", "Страхование пациентов", "4100000.00"),
+        ("site", "Оплата исследовательским центрам", Decimal("84500000.00") + extra),
+        ("cro", "Мониторинг и управление данными", Decimal("36250000.50") + extra / 3),
+        ("ins", "Страхование пациентов", Decimal("4100000.00")),
     ):
         services.budget_line_add(
             actor=person, application=application, category=category, description=description, amount=amount
@@ -215,22 +216,23 @@ def seed_grants_demo(*, ministry: Any, firms: list[Any], officer: Any) -> dict[s
     """Create (once) the demo program, its open round and a few applications of `firms`.
 
     `ministry` is the ministry organisation (kept for symmetry with the other seeders: the
-    officer already belongs to it). Returns how many applications were created.
+    officer already belongs to it). Returns how many rounds and applications were created.
     """
     seed_reference_lists(CostCategory, PriorityArea)
     program = _program(officer)
+    new_round = not Round.objects.filter(program=program, title=ROUND_TITLE).exists()
     round_ = _round(officer, program)
     created = 0
     people = [p for p in (_applicant_of(firm) for firm in firms) if p is not None]
     if not people:
-        return {"applications_created": 0}
+        return {"rounds_created": int(new_round), "applications_created": 0}
     for index, spec in enumerate(APPLICATIONS):
         person = people[index % len(people)]
         if Application.objects.filter(round=round_, organisation=person.organisation, title=spec[0]).exists():
             continue
         _application(person, round_, index, spec)
         created += 1
-    return {"applications_created": created}
+    return {"rounds_created": int(new_round), "applications_created": created}
 
 
 # --- the demo clock -----------------------------------------------------------------------------

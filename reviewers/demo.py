@@ -37,7 +37,7 @@ IN_REVIEW_ROUND_TITLE = "Летний отбор 2026 года"
 # username -> expertise (priority areas, modalities, ICD-10 chapters, ATC groups, keywords)
 EXPERTISE: dict[str, dict[str, list[str]]] = {
     "reviewer1": {
-        "priority_areas": ["oncology", "mrna_cancer_vaccines"],
+        "priority_areas": ["oncology", "mrna_cancer_vaccines", "orphan"],
         "modalities": ["monoclonal_antibody", "small_molecule"],
         "icd10_chapters": ["II"],
         "atc_groups": ["L01"],

@@ -1,17 +1,25 @@
 """`manage.py seed_demo` gives the demo the organisations and logins the README promises, once."""
 
+import datetime as dt
 from io import StringIO
 
 import pytest
 from django.contrib.auth import authenticate
 from django.core.management import call_command
-from django.test import RequestFactory
+from django.db.models import F
+from django.test import Client, RequestFactory
+from django.utils import timezone
 
 from accounts.enums import OrganisationKind, Role
 from accounts.management.commands.seed_demo import DEMO_PASSWORD, USERS
 from accounts.models import Organisation, User
 from accounts.validators import identifier_errors
 from audit.models import AuditEvent
+from audit.verify import verify_chain
+from deadlines.models import Deadline
+from grants.models import Application, ApplicationVersion, FundingDecision, Round, RoundSelection
+from reviewers.models import Assignment, AssignmentRun, ConflictDeclaration, Review
+from trials.models import Agreement, CostClaim, LedgerEntry, Payout
 
 
 @pytest.fixture(autouse=True)
@@ -26,19 +34,30 @@ def seed() -> str:
     return out.getvalue()
 
 
+DOMAIN_MODELS = (
+    Round, Application, ApplicationVersion, Assignment, Review, FundingDecision, Agreement, CostClaim, Payout,
+    LedgerEntry, Deadline,
+)  # fmt: skip
+
+
+def counts() -> dict[str, int]:
+    return {model.__name__: model.objects.count() for model in (Organisation, User, *DOMAIN_MODELS)}
+
+
 @pytest.mark.django_db
 def test_running_twice_creates_once_and_says_nothing_changed():
     first = seed()
-    counts = (Organisation.objects.count(), User.objects.count())
+    created = counts()
     passwords = dict(User.objects.values_list("username", "password"))
     events = AuditEvent.objects.count()
 
     second = seed()
 
-    assert counts == (4, len(USERS))
+    assert (created["Organisation"], created["User"]) == (4, len(USERS))
     assert "Demo data created: " in first and "4 organisations" in first and "10 users" in first
+    assert "3 rounds" in first and "2 agreements" in first and "1 payouts" in first
     assert "nothing changed" in second
-    assert (Organisation.objects.count(), User.objects.count()) == counts
+    assert counts() == created
     assert dict(User.objects.values_list("username", "password")) == passwords
     assert AuditEvent.objects.count() == events
 
@@ -94,3 +113,89 @@ def test_each_firm_has_an_applicant_and_ministry_staff_belong_to_the_ministry():
     admin = User.objects.get(role=Role.ADMIN)
     assert admin.is_superuser and admin.is_staff and admin.organisation is None
     assert not User.objects.exclude(role=Role.ADMIN).filter(is_staff=True).exists()
+
+
+@pytest.mark.django_db
+def test_every_role_finds_data_open_review_published_and_paid():
+    seed()
+
+    open_round = Round.objects.get(state="open")
+    assert open_round.applications.filter(state="submitted").count() >= 2
+    assert open_round.applications.filter(state="draft").exists()  # a firm's unfinished draft
+
+    in_review = Round.objects.get(state="in_review")
+    assert AssignmentRun.objects.filter(round=in_review, status="ok").exists()
+    assert Assignment.objects.filter(round=in_review, state__in=["assigned", "declared"]).count() == 6
+    assert Review.objects.filter(assignment__round=in_review, state="submitted").exists()
+    assert Review.objects.filter(assignment__round=in_review, state="draft").exists()
+    conflict = Assignment.objects.get(round=in_review, state="conflict")
+    assert ConflictDeclaration.objects.filter(assignment=conflict, kind="conflict").exists()
+
+    published = Round.objects.get(state="published")
+    ledger = RoundSelection.objects.get(round=published)
+    assert ledger.published_at is not None and ledger.minutes_id is not None
+    outcomes = sorted(FundingDecision.objects.filter(round=published).values_list("outcome", flat=True))
+    assert outcomes == ["rejected", "selected", "selected"]
+    assert not Review.objects.filter(assignment__round=published).exclude(state="submitted").exists()
+
+    payout = Payout.objects.get(state="paid")
+    assert (payout.proposed_by.username, payout.approved_by.username) == ("officer", "officer2")
+    assert payout.claim.state == "verified"
+    assert LedgerEntry.objects.filter(kind="payout", amount=payout.amount).exists()
+    assert LedgerEntry.objects.filter(kind="commitment").count() == 2
+    assert CostClaim.objects.filter(state="submitted").count() == 1  # the officers' verification queue
+    assert set(Agreement.objects.values_list("state", flat=True)) == {"success_verified"}
+    assert verify_chain().ok
+
+
+@pytest.mark.django_db
+def test_the_past_agrees_with_the_rules():
+    """Submissions before the close, screening and reviews after it, publication after the decisions,
+    agreements after publication, nothing in the future; and the real clock is back afterwards."""
+    seed()
+
+    now = timezone.now()
+    assert abs(timezone.now() - dt.datetime.now(dt.UTC)) < dt.timedelta(seconds=5)
+    submitted = Application.objects.exclude(submitted_at=None)
+    assert not submitted.filter(submitted_at__gte=F("round__closes_at")).exists()
+    assert not submitted.filter(submitted_at__lt=F("round__opens_at") - dt.timedelta(days=10)).exists()
+    assert not ApplicationVersion.objects.filter(
+        submitted_at__gte=F("application__round__closes_at")
+    ).exists()
+    assert not Review.objects.filter(submitted_at__lte=F("assignment__round__closes_at")).exists()
+    assert not Assignment.objects.filter(assigned_at__lte=F("round__closes_at")).exists()
+    for ledger in RoundSelection.objects.exclude(published_at=None):
+        assert ledger.round.decision_at > ledger.published_at > ledger.round.review_due_at
+        assert not FundingDecision.objects.filter(
+            round=ledger.round, decided_at__gt=ledger.published_at
+        ).exists()
+        assert ledger.appeal_window_ends_at < now
+    for agreement in Agreement.objects.select_related("round__selection"):
+        assert agreement.round.selection.published_at.date() < agreement.signed_on <= timezone.localdate()
+    for payout in Payout.objects.all():
+        assert payout.proposed_at < payout.approved_at < payout.paid_at < now
+    assert not AuditEvent.objects.filter(created_at__gt=now).exists()
+    assert not LedgerEntry.objects.filter(created_at__gt=now).exists()
+
+
+@pytest.mark.django_db
+def test_each_roles_pages_show_the_demo_data():
+    seed()
+
+    def page(username: str, url: str) -> str:
+        client = Client(HTTP_ACCEPT_LANGUAGE="en")
+        client.force_login(User.objects.get(username=username))
+        response = client.get(url)
+        assert response.status_code == 200, (username, url, response.status_code)
+        return response.content.decode()
+
+    paid = Payout.objects.get(state="paid")
+    waiting = CostClaim.objects.get(state="submitted")
+    assert waiting.agreement.number in page("officer", "/trials/verification/")
+    assert paid.agreement.number in page("aurora", "/trials/agreements/")
+    assert paid.agreement.number not in page("borey", "/trials/agreements/")
+    reviewing = Assignment.objects.filter(reviewer__username="reviewer3", state="assigned").first()
+    assert reviewing.application.title in page("reviewer3", "/reviews/")
+    assert "Отбор 2026 года" in page("sigma", "/grants/applications/")
+    page("auditor", "/reports/")
+    page("officer2", "/trials/payouts/")

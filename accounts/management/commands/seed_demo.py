@@ -216,12 +216,21 @@ def _selection(ctx: DemoContext) -> dict[str, int]:
     return seed_selection_demo(officer=ctx.users["officer"], firms=ctx.firms)
 
 
+def _trials(ctx: DemoContext) -> dict[str, int]:
+    from trials.demo import seed_trials_demo
+
+    return seed_trials_demo(
+        officer=ctx.users["officer"], second_officer=ctx.users["officer2"], firms=ctx.firms
+    )
+
+
 # Each seeder returns how many rows of each kind it created ("applications_created" counts as
 # "applications"); a second run returns zeros.
 DOMAIN_SEEDERS: tuple[tuple[str, Callable[[DemoContext], dict[str, int]]], ...] = (
     ("grants", _grants),
     ("reviewers", _reviewers),
     ("selection", _selection),
+    ("trials", _trials),
 )
 
 
