@@ -313,6 +313,19 @@ def test_schema_documents_every_trials_endpoint(officer):
         "ClaimLineInputRequest",
     } <= set(components)
     mark_paid = paths["/api/v1/payouts/{id}/mark-paid/"]["post"]
+    money_moves = [
+        ("/api/v1/agreements/{id}/sign/", "post"),
+        ("/api/v1/agreements/{id}/failure/", "post"),
+        ("/api/v1/agreements/{id}/close/", "post"),
+        ("/api/v1/payouts/", "post"),
+        ("/api/v1/payouts/{id}/approve/", "post"),
+        ("/api/v1/payouts/{id}/mark-paid/", "post"),
+        ("/api/v1/payouts/{id}/cancel/", "post"),
+        ("/api/v1/recoveries/", "post"),
+    ]
+    for path, method in money_moves:
+        headers = [p for p in paths[path][method].get("parameters", []) if p["in"] == "header"]
+        assert [(h["name"], h["required"]) for h in headers] == [("Idempotency-Key", True)], path
     body = mark_paid["requestBody"]["content"]["application/json"]["schema"]["$ref"]
     assert body.endswith("/PayoutPaidRequest")
     assert set(components["PayoutPaidRequest"]["required"]) == {"payment_order_number", "payment_order_date"}

@@ -647,6 +647,25 @@ def test_another_firm_gets_404_on_every_write_to_a_detail_route(other_applicant,
     assert snapshot() == before
 
 
+def test_without_a_key_outsiders_still_get_403_or_404_first(auditor, other_applicant, applicant, world):
+    """The key is demanded only of someone who may act: an auditor gets 403 and another firm 404."""
+    a, payout = world["agreement"], world["payout"]
+    routes = [
+        f"/api/v1/agreements/{a.pk}/sign/",
+        f"/api/v1/agreements/{a.pk}/failure/",
+        f"/api/v1/agreements/{a.pk}/close/",
+        f"/api/v1/payouts/{payout.pk}/approve/",
+        f"/api/v1/payouts/{payout.pk}/mark-paid/",
+        f"/api/v1/payouts/{payout.pk}/cancel/",
+    ]
+    for url in routes:
+        refused(api_for(auditor).post(url, {}, format="json"), 403, "forbidden")
+        refused(api_for(applicant).post(url, {}, format="json"), 403, "forbidden")
+        refused(api_for(other_applicant).post(url, {}, format="json"), 404, "not_found")
+    for url in ("/api/v1/payouts/", "/api/v1/recoveries/"):
+        refused(api_for(auditor).post(url, {}, format="json"), 403, "forbidden")
+
+
 def test_firms_cannot_take_officer_actions_and_officers_cannot_file_for_firms(applicant, officer, world):
     firm_api, officer_api = api_for(applicant), api_for(officer)
     before = snapshot()

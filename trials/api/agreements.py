@@ -23,6 +23,7 @@ from core.idempotency import idempotent
 from core.policy import PolicyPermission
 from grants.models import Application
 from trials import selectors, services
+from trials.api._common import IDEMPOTENCY_KEY, money_move
 from trials.api.serializers import (
     AgreementCreateSerializer,
     AgreementDetailSerializer,
@@ -132,10 +133,11 @@ class AgreementViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
         description="Over the budget: 409 `budget_exceeded`. " + MONEY_KEY,
         request=AgreementSignSerializer,
         responses={200: AgreementDetailSerializer},
+        parameters=[IDEMPOTENCY_KEY],
         tags=TAGS,
     )
     @action(detail=True, methods=["post"])
-    @idempotent(required=True)
+    @money_move
     def sign(self, request: Request, pk: str) -> Response:
         agreement = self.get_object()
         body = AgreementSignSerializer(data=request.data)
@@ -204,10 +206,11 @@ class AgreementViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
         description=MONEY_KEY,
         request=TrialsReasonSerializer,
         responses={201: SuccessDecisionSerializer},
+        parameters=[IDEMPOTENCY_KEY],
         tags=TAGS,
     )
     @action(detail=True, methods=["post"])
-    @idempotent(required=True)
+    @money_move
     def failure(self, request: Request, pk: str) -> Response:
         agreement = self.get_object()
         body = TrialsReasonSerializer(data=request.data)
@@ -222,10 +225,11 @@ class AgreementViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
         description=MONEY_KEY,
         request=TrialsReasonSerializer,
         responses={200: AgreementDetailSerializer},
+        parameters=[IDEMPOTENCY_KEY],
         tags=TAGS,
     )
     @action(detail=True, methods=["post"])
-    @idempotent(required=True)
+    @money_move
     def close(self, request: Request, pk: str) -> Response:
         agreement = self.get_object()
         body = TrialsReasonSerializer(data=request.data)

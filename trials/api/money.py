@@ -17,9 +17,9 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from core.errors import DomainError
-from core.idempotency import idempotent
 from core.policy import PolicyPermission
 from trials import selectors, services
+from trials.api._common import IDEMPOTENCY_KEY, money_move
 from trials.api.serializers import (
     LedgerEntrySerializer,
     PayoutDetailSerializer,
@@ -78,9 +78,10 @@ class PayoutViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         "payouts outstanding). " + MONEY_KEY,
         request=PayoutProposeSerializer,
         responses={201: PayoutDetailSerializer},
+        parameters=[IDEMPOTENCY_KEY],
         tags=TAGS,
     )
-    @idempotent(required=True)
+    @money_move
     def create(self, request: Request) -> Response:
         body = PayoutProposeSerializer(data=request.data)
         body.is_valid(raise_exception=True)
@@ -93,10 +94,11 @@ class PayoutViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         description=MONEY_KEY,
         request=None,
         responses={200: PayoutDetailSerializer},
+        parameters=[IDEMPOTENCY_KEY],
         tags=TAGS,
     )
     @action(detail=True, methods=["post"])
-    @idempotent(required=True)
+    @money_move
     def approve(self, request: Request, pk: str) -> Response:
         payout = self.get_object()
         services.payout_approve(actor=request.user, payout=payout)
@@ -107,10 +109,11 @@ class PayoutViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         description=MONEY_KEY,
         request=PayoutPaidSerializer,
         responses={200: PayoutDetailSerializer},
+        parameters=[IDEMPOTENCY_KEY],
         tags=TAGS,
     )
     @action(detail=True, methods=["post"], url_path="mark-paid")
-    @idempotent(required=True)
+    @money_move
     def mark_paid(self, request: Request, pk: str) -> Response:
         payout = self.get_object()
         body = PayoutPaidSerializer(data=request.data)
@@ -123,10 +126,11 @@ class PayoutViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         description=MONEY_KEY,
         request=TrialsReasonSerializer,
         responses={200: PayoutDetailSerializer},
+        parameters=[IDEMPOTENCY_KEY],
         tags=TAGS,
     )
     @action(detail=True, methods=["post"])
-    @idempotent(required=True)
+    @money_move
     def cancel(self, request: Request, pk: str) -> Response:
         payout = self.get_object()
         body = TrialsReasonSerializer(data=request.data)
@@ -157,9 +161,10 @@ class RecoveryViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
         description=MONEY_KEY,
         request=RecoveryCreateSerializer,
         responses={201: RecoverySerializer},
+        parameters=[IDEMPOTENCY_KEY],
         tags=TAGS,
     )
-    @idempotent(required=True)
+    @money_move
     def create(self, request: Request) -> Response:
         body = RecoveryCreateSerializer(data=request.data)
         body.is_valid(raise_exception=True)
