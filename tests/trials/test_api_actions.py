@@ -431,6 +431,10 @@ def test_payout_proposed_approved_by_a_second_officer_and_paid_once(
 
     paid_body = {"payment_order_number": "PO-77", "payment_order_date": TODAY().isoformat()}
     refused(approver.post(url + "mark-paid/", paid_body, format="json"), 400, "idempotency_key_required")
+    malformed = approver.post(
+        url + "mark-paid/", '{"payment_order_number": ', content_type="application/json", **key()
+    )
+    refused(malformed, 400, "malformed_json")
     refused(approver.post(url + "mark-paid/", {**paid_body, "payment_order_number": ""}, format="json", **key()),
             400, "invalid", "payment_order_number")  # fmt: skip
     refused(approver.post(url + "mark-paid/", {"payment_order_number": "PO-77"}, format="json", **key()),

@@ -21,7 +21,7 @@ from rest_framework.response import Response
 from core.errors import DomainError
 from core.idempotency import idempotent
 from core.policy import PolicyPermission
-from grants.models import Application
+from grants.selectors import applications_visible_to
 from trials import selectors, services
 from trials.api._common import IDEMPOTENCY_KEY, money_move
 from trials.api.serializers import (
@@ -114,9 +114,7 @@ class AgreementViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
         body = AgreementCreateSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         application = (
-            Application.objects.select_related("round", "organisation")
-            .filter(pk=body.validated_data["application"])
-            .first()
+            applications_visible_to(request.user).filter(pk=body.validated_data["application"]).first()
         )
         if application is None:
             raise DomainError("invalid", _("Choose a selected application."), "application")
