@@ -26,7 +26,7 @@ from tests.trials.conftest import (
 )
 from trials import services
 from trials.enums import AgreementState, ClaimState, EvidenceKind, LedgerKind, LineState, PayoutState
-from trials.models import Agreement, ClaimLine, CostClaim, LedgerEntry, Payout, Recovery
+from trials.models import Agreement, ClaimLine, CostClaim, EvidenceFile, LedgerEntry, Payout, Recovery
 
 pytestmark = pytest.mark.django_db
 TODAY = dt.date.today
@@ -646,3 +646,71 @@ def test_list_pages_run_the_same_queries_at_two_sizes(
         with django_assert_num_queries(queries):
             response = client.get(url(name))
         assert len(response.context["page_obj"].object_list) > rows, name
+
+
+# --- double clicks, removals, flags ----------------------------------------------------------------
+def test_a_double_click_files_one_claim_and_pays_once(
+    applicant, officer, second_officer, successful_agreement
+):
+    client = signed_in(applicant)
+    first = client.post(url("claim_create", successful_agreement.pk), {"idempotency_token": "tok-claim-1"})
+    again = client.post(url("claim_create", successful_agreement.pk), {"idempotency_token": "tok-claim-1"})
+    assert first["Location"] == again["Location"]
+    assert CostClaim.objects.filter(agreement=successful_agreement).count() == 1
+
+    claim = verified_claim(applicant, officer, successful_agreement, number_prefix="DC")
+    payout = services.payout_approve(
+        actor=second_officer, payout=services.payout_propose(actor=officer, claim=claim)
+    )
+    data = {
+        "payment_order_number": "900",
+        "payment_order_date": TODAY().isoformat(),
+        "idempotency_token": "t-9",
+    }
+    paying = signed_in(officer)
+    responses = [paying.post(url("payout_mark_paid", payout.pk), data) for _ in range(2)]
+    assert [r.status_code for r in responses] == [302, 302]
+    assert LedgerEntry.objects.filter(kind=LedgerKind.PAYOUT, payout=payout).count() == 1
+
+
+def test_the_firm_removes_a_file_and_a_line_of_its_draft(applicant, successful_agreement):
+    claim = services.claim_create(actor=applicant, agreement=successful_agreement)
+    line = add_line(applicant, claim, document_number="R-1")
+    client = signed_in(applicant)
+    evidence = line.evidence.first()
+    back = url("claim", claim.pk)
+    response = client.post(url("evidence_delete", evidence.pk), {"back": back})
+    assert response.status_code == 302 and response["Location"] == back
+    assert not EvidenceFile.objects.filter(pk=evidence.pk).exists()
+    assert line.evidence.count() == 2
+    elsewhere = client.post(
+        url("evidence_delete", line.evidence.first().pk), {"back": "https://evil.example/"}
+    )
+    assert elsewhere["Location"] == url("agreement", successful_agreement.pk)  # no open redirect
+    response = client.post(url("line_delete", line.pk))
+    assert response.status_code == 302 and response["Location"] == back
+    assert not ClaimLine.objects.filter(pk=line.pk).exists()
+
+
+def test_an_overdue_progress_report_is_flagged_on_the_pages(applicant, officer, active_agreement):
+    from django.utils import timezone
+
+    from trials.models import ProgressReport
+
+    report = active_agreement.progress_reports.get()
+    ProgressReport.objects.filter(pk=report.pk).update(overdue_at=timezone.now())
+    for user in (applicant, officer):
+        client = signed_in(user)
+        assert "data-overdue" in client.get(url("agreement", active_agreement.pk)).content.decode()
+        assert 'id="report-overdue"' in client.get(url("report", report.pk)).content.decode()
+
+
+def test_outcome_files_wait_for_a_draft(applicant, active_agreement):
+    client = signed_in(applicant)
+    response = client.post(
+        url("outcome", active_agreement.pk),
+        {"step": "evidence", "kind": "outcome_report", "file": pdf()},
+        follow=True,
+    )
+    assert "Save a draft first" in text_of(response)
+    assert not active_agreement.evidence.filter(kind="outcome_report").exists()

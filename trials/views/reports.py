@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
@@ -130,7 +131,10 @@ def outcome(request: HttpRequest, pk: int) -> HttpResponse:
     back = reverse("trials:outcome", args=[agreement.pk])
     step = request.POST.get("step", "save")
     report = OutcomeReport.objects.filter(agreement=agreement).first()
-    if step == "evidence" and report is not None:
+    if step == "evidence" and report is None:
+        messages.error(request, _("Save a draft first; then attach the documents."))
+        return redirect(back)
+    if step == "evidence":
         evidence_form = EvidenceForm(request.POST, request.FILES, kinds=OUTCOME_KINDS)
         return submit(
             request,
