@@ -39,7 +39,7 @@ class ReviewerProfileViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, v
         "list": None,
         "retrieve": None,
         "partial_update": EDIT,
-        "me": None,
+        "me": "reviewers.review",  # only reviewers have a profile of their own: 403 to everyone else
         "affiliations": EDIT,
         "competing_projects": EDIT,
     }
@@ -81,11 +81,10 @@ class ReviewerProfileViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, v
     @action(detail=True, methods=["post"])
     @idempotent
     def affiliations(self, request: Request, pk: str) -> Response:
+        profile = self.get_object()  # 404 or 403 before the body is read
         body = AffiliationInputSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        affiliation = services.affiliation_add(
-            actor=request.user, profile=self.get_object(), **body.validated_data
-        )
+        affiliation = services.affiliation_add(actor=request.user, profile=profile, **body.validated_data)
         return Response(AffiliationSerializer(affiliation).data, status=201)
 
     @extend_schema(summary="Declare a competing project (a potential conflict on the same target or indication)",
@@ -93,11 +92,10 @@ class ReviewerProfileViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, v
     @action(detail=True, methods=["post"], url_path="competing-projects")
     @idempotent
     def competing_projects(self, request: Request, pk: str) -> Response:
+        profile = self.get_object()
         body = CompetingProjectSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        project = services.competing_project_add(
-            actor=request.user, profile=self.get_object(), **body.validated_data
-        )
+        project = services.competing_project_add(actor=request.user, profile=profile, **body.validated_data)
         return Response(CompetingProjectSerializer(project).data, status=201)
 
 

@@ -75,10 +75,11 @@ class AssignmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
     @action(detail=True, methods=["post"])
     @idempotent
     def declare(self, request: Request, pk: str) -> Response:
+        assignment = self.get_object()  # 404 or 403 before the body is read
         body = DeclarationSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         assignment = services.assignment_declare(
-            actor=request.user, assignment=self.get_object(), **body.validated_data
+            actor=request.user, assignment=assignment, **body.validated_data
         )
         return self._show(assignment.pk)
 
@@ -87,10 +88,11 @@ class AssignmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
     @action(detail=True, methods=["post"], url_path="declare-conflict")
     @idempotent
     def declare_conflict(self, request: Request, pk: str) -> Response:
+        assignment = self.get_object()
         body = ConflictDeclarationSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         services.assignment_declare_conflict(
-            actor=request.user, assignment=self.get_object(), description=body.validated_data["description"]
+            actor=request.user, assignment=assignment, description=body.validated_data["description"]
         )
         return Response(status=204)
 
@@ -99,10 +101,11 @@ class AssignmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
     @action(detail=True, methods=["post"])
     @idempotent
     def decline(self, request: Request, pk: str) -> Response:
+        assignment = self.get_object()
         body = ReviewReasonSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         services.assignment_decline(
-            actor=request.user, assignment=self.get_object(), reason=body.validated_data["reason"]
+            actor=request.user, assignment=assignment, reason=body.validated_data["reason"]
         )
         return Response(status=204)
 
@@ -174,6 +177,7 @@ class AssignmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
     @action(detail=True, methods=["post"])
     @idempotent
     def swap(self, request: Request, pk: str) -> Response:
+        assignment = self.get_object()
         body = SwapSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         reviewer = get_user_model().objects.filter(pk=body.validated_data["reviewer"]).first()
@@ -181,7 +185,7 @@ class AssignmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
             raise NotFound("not_found", _("Reviewer not found."), "reviewer")
         new = services.assignment_swap(
             actor=request.user,
-            assignment=self.get_object(),
+            assignment=assignment,
             reviewer=reviewer,
             reason=body.validated_data["reason"],
         )
@@ -195,10 +199,11 @@ class AssignmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
     @action(detail=True, methods=["post"])
     @idempotent
     def reassign(self, request: Request, pk: str) -> Response:
+        assignment = self.get_object()
         body = ReviewReasonSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         ended = services.assignment_reassign(
-            actor=request.user, assignment=self.get_object(), reason=body.validated_data["reason"]
+            actor=request.user, assignment=assignment, reason=body.validated_data["reason"]
         )
         return self._show(ended.pk)
 
@@ -224,10 +229,9 @@ class ReviewViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
     @action(detail=True, methods=["post"])
     @idempotent
     def reopen(self, request: Request, pk: str) -> Response:
+        review = self.get_object()
         body = ReviewReasonSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        services.review_reopen(
-            actor=request.user, review=self.get_object(), reason=body.validated_data["reason"]
-        )
+        services.review_reopen(actor=request.user, review=review, reason=body.validated_data["reason"])
         review = selectors.review_get(request.user, pk)
         return Response(ReviewSerializer(review, context=self.get_serializer_context()).data)

@@ -49,6 +49,7 @@ def my_assignments(request: HttpRequest) -> HttpResponse:
 def declare(request: HttpRequest, application_id: int) -> HttpResponse:
     """The gate: only the title, the applicant and its related organisations are shown until the
     reviewer declares no conflict and confidentiality, or declares a conflict (rule 15)."""
+    require(request, "reviewers.review")  # other roles: 403 (rule 37), never a hint about the application
     assignment = selectors.reviewer_assignment_for(request.user, application_id)
     if assignment.state == AssignmentState.DECLARED:
         return redirect("reviewers:application", application_id=assignment.application_id)
@@ -99,6 +100,7 @@ def declare(request: HttpRequest, application_id: int) -> HttpResponse:
 
 
 def _view_or_gate(request: HttpRequest, application_id: int):
+    require(request, "reviewers.review")
     try:
         return selectors.reviewer_view(request.user, application_id), None
     except Forbidden as exc:
@@ -244,6 +246,7 @@ def review(request: HttpRequest, application_id: int) -> HttpResponse:
 @require_POST
 @pages
 def decline(request: HttpRequest, application_id: int) -> HttpResponse:
+    require(request, "reviewers.review")
     assignment = selectors.reviewer_assignment_for(request.user, application_id)
     form = ReasonForm(request.POST)
     if not form.is_valid():

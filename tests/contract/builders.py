@@ -32,6 +32,13 @@ PDF_BYTES = b"%PDF-1.4\n1 0 obj\n<< /Type /Catalog >>\nendobj\ntrailer\n<< /Root
 
 Builder = Callable[["World"], models.Model]
 BUILDERS: dict[str, Builder] = {}
+STAGES: list[Callable[[World], Any]] = []  # later stages of a firm's life that routes take (see below)
+
+
+def stage(fn: Callable[[World], Any]) -> Callable[[World], Any]:
+    """Register a stage (built by `World.build_all` even when no builder of a model reaches it)."""
+    STAGES.append(fn)
+    return fn
 
 
 def builds(label: str) -> Callable[[Builder], Builder]:
@@ -109,6 +116,7 @@ class World:
         self._built: dict[type[models.Model], models.Model] = {}
         self.extras: dict[type[models.Model], list[models.Model]] = {}
         self.stages: dict[str, Any] = {}  # later stages of the firm's life (a decided application, ...)
+        self.assigned_reviewer: Any = None  # the reviewer of the firm's reviewed application
 
     @classmethod
     def of_new_firm(cls, people: People) -> World:
@@ -148,6 +156,8 @@ class World:
             except LookupError:
                 continue
             self.get(model)
+        for stage in STAGES:  # stages no builder reaches, built now so no request builds them later
+            stage(self)
         return self
 
     def instances(self, model: type[models.Model]) -> list[models.Model]:
@@ -215,13 +225,14 @@ def cost_category(world: World) -> models.Model:
 
 
 # --- grants: the firm's application and its parts ----------------------------------------------
-def complete_draft(world: World, *, title: str) -> models.Model:
-    """A draft with every item submission needs, through the services."""
+def complete_draft(world: World, *, title: str, round_: Any = None) -> models.Model:
+    """A draft with every item submission needs, through the services (in the world's round unless
+    another is given)."""
     from grants import services
 
     application = services.application_create(
         actor=world.applicant,
-        round=world.get(_model("grants.Round")),
+        round=round_ or world.get(_model("grants.Round")),
         title=title,
         drug_name=f"FC-{world.number}",
         modality="monoclonal_antibody",
@@ -361,6 +372,7 @@ def notification(world: World) -> models.Model:
 
 
 # --- grants: selection (a second round of the firm, taken to a published result) -----------------
+@stage
 def decided(world: World) -> Any:
     """The firm's application in a second round that was closed, screened, selected (with a recorded
     exception: no reviews) and published as "not selected", then appealed by the firm."""
@@ -423,7 +435,122 @@ def round_selection(world: World) -> models.Model:
     return decided(world).round.selection
 
 
+# --- reviewers: a third round of the firm, taken through review --------------------------------------
+# The world's own reviewer knows the firm's field; their tie and competing project are elsewhere, so
+# nothing conflicts and the assignment run picks them (k = 1; the world's marker among their keywords
+# makes them the best match when other worlds' reviewers exist). `people.reviewer` has no profile and is
+# never assigned: the "reviewer without assignments" of the 404 tests.
+REVIEWER_EXPERTISE = {
+    "priority_areas": ["oncology"],
+    "modalities": ["monoclonal_antibody"],
+    "icd10_chapters": ["II"],
+    "atc_groups": ["L01"],
+    "keywords": ["leukaemia"],
+}
+
+
+@stage
+def reviewed(world: World) -> Any:
+    """The firm's application in a round that was closed, screened and assigned to the world's own
+    reviewer (`world.assigned_reviewer`), who declared no conflict and submitted a review; an officer
+    recorded the application's CRO. Returns the assignment."""
+    if "reviewed" not in world.stages:
+        from grants import services as grants
+        from reviewers import services as reviewing
+        from tests.reviewers.conftest import close_and_screen, full_scores, open_round_with
+
+        officer = world.officer
+        reviewer = factories.ReviewerFactory(
+            organisation=world.people.ministry, last_name=f"Reviewer {new_marker()}"
+        )
+        profile = reviewing.profile_of(reviewer)
+        expertise = {**REVIEWER_EXPERTISE, "keywords": [*REVIEWER_EXPERTISE["keywords"], world.marker]}
+        reviewing.profile_update(actor=reviewer, profile=profile, **expertise)
+        reviewing.affiliation_add(
+            actor=reviewer,
+            profile=profile,
+            kind="contract",
+            organisation_name="Institute of Cardiology",
+            inn=factories.make_inn10(9_000_000 + world.number),
+            started_on=dt.date(2019, 1, 1),
+            ended_on=dt.date(2020, 1, 1),
+        )
+        reviewing.competing_project_add(
+            actor=reviewer, profile=profile, organisation_name="Lipid Lab", target="PCSK9", icd10_code="E78"
+        )
+        round_ = open_round_with(officer, k=1)
+        found = complete_draft(world, title=f"Reviewed project {world.marker}", round_=round_)
+        grants.application_submit(actor=world.applicant, application=found)
+        round_ = close_and_screen(officer, round_)
+        run = reviewing.assignment_run(actor=officer, round=round_)
+        assert run.status == "ok", run.report
+        assignment = _model("reviewers.Assignment").objects.get(application=found)
+        if assignment.reviewer_id != reviewer.pk:  # another world's reviewer matched as well: swap by hand
+            assignment = reviewing.assignment_swap(
+                actor=officer, assignment=assignment, reviewer=reviewer, reason="Contract test setup."
+            )
+        assignment = reviewing.assignment_declare(
+            actor=reviewer, assignment=assignment, no_conflict=True, confidentiality=True
+        )
+        reviewing.review_submit(
+            actor=reviewer,
+            review=assignment.review,
+            scores=full_scores(),
+            overall_comment=f"A strong application ({world.marker}).",
+        )
+        reviewing.related_party_add(
+            actor=officer,
+            role="cro",
+            name=f"CRO of {world.marker}",
+            inn=factories.make_inn10(8_000_000 + world.number),
+            application=found,
+        )
+        world.assigned_reviewer = reviewer
+        world.stages["reviewed"] = _model("reviewers.Assignment").objects.get(pk=assignment.pk)
+        world.extras.setdefault(type(found), []).append(_model("grants.Application").objects.get(pk=found.pk))
+    return world.stages["reviewed"]
+
+
+@builds("reviewers.Assignment")
+def assignment(world: World) -> models.Model:
+    return reviewed(world)
+
+
+@builds("reviewers.Review")
+def review(world: World) -> models.Model:
+    return reviewed(world).review
+
+
+@builds("reviewers.AssignmentRun")
+def assignment_run(world: World) -> models.Model:
+    return (
+        _model("reviewers.AssignmentRun").objects.filter(round=reviewed(world).round).order_by("pk").first()
+    )
+
+
+@builds("reviewers.ReviewerProfile")
+def reviewer_profile(world: World) -> models.Model:
+    """The profile of the reviewer assigned to the firm: the reviewer's own data, not the firm's."""
+    return reviewed(world).reviewer.reviewer_profile
+
+
+@builds("reviewers.Affiliation")
+def affiliation(world: World) -> models.Model:
+    return world.get(_model("reviewers.ReviewerProfile")).affiliations.order_by("pk").first()
+
+
+@builds("reviewers.CompetingProject")
+def competing_project(world: World) -> models.Model:
+    return world.get(_model("reviewers.ReviewerProfile")).competing_projects.order_by("pk").first()
+
+
+@builds("reviewers.RelatedParty")
+def related_party(world: World) -> models.Model:
+    return _model("reviewers.RelatedParty").objects.filter(application=reviewed(world).application).first()
+
+
 # --- trials: an agreement of a selected application, with success, a verified claim and a payout -----
+@stage
 def funded(world: World) -> Any:
     """The firm's selected application (published through the real selection services) with its
     agreement signed and active, success recorded, one claim verified and paid."""
@@ -449,6 +576,18 @@ def funded(world: World) -> Any:
         world.stages["funded"] = type(agreement).objects.get(pk=agreement.pk)
         world.extras.setdefault(type(selected), []).append(selected)
     return world.stages["funded"]
+
+
+@stage
+def selected(world: World) -> Any:
+    """A second selected application of the firm, published, with no agreement drawn up yet."""
+    if "selected" not in world.stages:
+        found = factories.make_selected_application(
+            officer=world.officer, firm=world.firm, amount="5000000.00"
+        )
+        world.stages["selected"] = found
+        world.extras.setdefault(type(found), []).append(found)
+    return world.stages["selected"]
 
 
 def timezone_today() -> dt.date:
@@ -485,6 +624,33 @@ def evidence_file(world: World) -> models.Model:
 @builds("trials.Payout")
 def payout(world: World) -> models.Model:
     return funded(world).payouts.order_by("id").first()
+
+
+@builds("trials.ProgressReport")
+def progress_report(world: World) -> models.Model:
+    """The first progress report, scheduled when the agreement became active."""
+    return funded(world).progress_reports.order_by("number", "id").first()
+
+
+@builds("trials.Recovery")
+def recovery(world: World) -> models.Model:
+    """Part of the payout demanded back (an ineligible cost found after payment)."""
+    from trials import services
+
+    return services.recovery_record(
+        actor=world.officer,
+        agreement=funded(world),
+        amount="1000.00",
+        reason=f"Ineligible VAT ({world.marker})",
+        due_date=timezone_today() + dt.timedelta(days=30),
+        payout=world.get(_model("trials.Payout")),
+    )
+
+
+@builds("trials.LedgerEntry")
+def ledger_entry(world: World) -> models.Model:
+    """The agreement's first money movement (its commitment)."""
+    return _model("trials.LedgerEntry").objects.filter(agreement=funded(world)).order_by("pk").first()
 
 
 @builds("trials.SuccessDecision")

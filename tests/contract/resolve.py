@@ -28,13 +28,29 @@ ROUTE_KWARG_MODELS: dict[str, str] = {
     "reports:job pk": "core.Job",
     "reports:job_download pk": "core.Job",
     "reports:job_manifest pk": "core.Job",
+    # "reviews/reviewers/{pk}/": the reviewer's profile, not the reviewer's user row
+    "reviewers:profile pk": "reviewers.ReviewerProfile",
+    "reviewers:expertise pk": "reviewers.ReviewerProfile",
+    "reviewers:affiliation_add pk": "reviewers.ReviewerProfile",
+    "reviewers:project_add pk": "reviewers.ReviewerProfile",
+    "trials:report pk": "trials.ProgressReport",
+    "trials:report_evidence pk": "trials.ProgressReport",
+    "trials:evidence_download pk": "trials.EvidenceFile",
+    "trials:evidence_delete pk": "trials.EvidenceFile",
 }
 # URL arguments whose object is not the world's default one of its model: (route name pattern, kwarg)
-# -> the object. Selection routes take the round and application the world took through selection.
+# -> the object. Selection routes take the round and application the world took through selection;
+# review routes the round and application the world took through review (an assigned reviewer).
 ROUTE_KWARG_OBJECTS: dict[tuple[str, str], Callable[[World], models.Model]] = {
     (r"grants:selection_result", "application_pk"): lambda world: builders.decided(world),
-    (r"grants:selection_\w+|api-grants:selection-round-[\w-]+", "pk"): lambda world: (
-        builders.decided(world).round
+    (
+        r"grants:selection_(?:round|run|decision|minutes|publish)|api-grants:selection-round-[\w-]+",
+        "pk",
+    ): lambda world: builders.decided(world).round,
+    (r"trials:agreement_create", "application_pk"): lambda world: builders.selected(world),
+    (r"reviewers:\w+", "application_id"): lambda world: builders.reviewed(world).application,
+    (r"reviewers:(?:round|run|run_detail|progress|scores|conflicts|decide_conflict)", "pk"): lambda world: (
+        builders.reviewed(world).round
     ),
 }
 # URL arguments that are not object ids: "route name kwarg" (or just "kwarg") -> value from the world.

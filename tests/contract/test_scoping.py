@@ -9,7 +9,9 @@ that tells nothing about the object). Lists, searches and exports must not conta
 from __future__ import annotations
 
 import pytest
+from django.apps import apps
 from django.forms.models import model_to_dict
+from django.urls import reverse
 
 from tests.contract.builders import World
 from tests.contract.discovery import Route, routes
@@ -27,6 +29,24 @@ GLOBAL_MODELS = {
     "grants.roundpriorityarea": "a round's priority areas and quotas are published with the round",
     "grants.costcategory": "reference list of cost categories",
     "grants.priorityarea": "reference list of the council's priority areas",
+}
+# Objects that hang off firm A's application but are not firm A's: a reviewer's own data and the
+# ministry's review work. Like firm A's objects they answer 404 to another firm and to a reviewer without
+# assignments (the tests above); unlike them, firm A's own applicant gets 404 too (or a refusal by role
+# that the missing-id twin gets as well): test_review_data_is_not_the_firms_either.
+NOT_THE_FIRMS_MODELS = {
+    "reviewers.reviewerprofile": "a reviewer's expertise, ties and competing projects are the reviewer's "
+    "own, independent of any firm: other reviewers and every firm get 404; officers correct them, auditors "
+    "and admins read (reviewers/selectors.py profiles_visible_to)",
+    "reviewers.affiliation": "a tie the reviewer declared about themselves: the reviewer's own, as the profile",
+    "reviewers.competingproject": "a competing project the reviewer declared: the reviewer's own, as the profile",
+    "reviewers.assignment": "who reviews an application is never told to the firm (blind review); the "
+    "assigned reviewer and the ministry open it",
+    "reviewers.review": "scores and comments reach the firm only anonymised on the published result "
+    "(grants:selection_result), never as the review itself",
+    "reviewers.assignmentrun": "a run's report names the reviewers and their loads: ministry only",
+    "reviewers.relatedparty": "the CROs, sites and group companies officers record for conflict checks are "
+    "the ministry's working data",
 }
 # Routes that are legitimately about no firm's data although they take an argument.
 GLOBAL_ROUTES: dict[str, str] = {}
@@ -71,11 +91,14 @@ def test_every_object_route_can_be_built(people, world):
     )
 
 
-def _fingerprint(world: World) -> dict:
-    return {
+def _fingerprint(world: World, before: dict | None = None) -> dict:
+    """Every built object's fields; with `before`, of the same objects (a route may resolve an object
+    that hangs off the built ones during the test: it existed before, it is not a change)."""
+    found = {
         (type(obj).__name__, obj.pk): model_to_dict(type(obj)._base_manager.get(pk=obj.pk))
         for obj in world._built.values()
     }
+    return found if before is None else {key: found.get(key) for key in before}
 
 
 @pytest.mark.rule(13)
@@ -104,13 +127,15 @@ def test_object_routes_answer_404_to_anyone_outside_the_firm(people, world, who)
     report(leaks, f"{who} reached firm A's objects:")
     assert checked > 10  # the URLconf has object routes; a discovery that finds none proves nothing
     assert changed_tables(before, row_counts()) == {}
-    assert _fingerprint(world) == fingerprint
+    assert _fingerprint(world, fingerprint) == fingerprint
 
 
 def test_object_routes_open_for_someone(people, world):
     """The positive twin of the 404s: each object built for a route is reachable by someone entitled
     to it (its firm or the ministry), so the 404s above are about scoping, not broken builders."""
-    viewers = [people.applicant, people.officer, people.auditor, people.admin]
+    # The world's assigned reviewer is the "someone" of the reviewer's own pages (the gate, the scoring
+    # form, the frozen documents): no one else may open them.
+    viewers = [people.applicant, world.assigned_reviewer, people.officer, people.auditor, people.admin]
     clients = [client_for(user) for user in viewers]
     unreachable = []
     for route in _object_routes(people):
@@ -126,8 +151,43 @@ def test_object_routes_open_for_someone(people, world):
         if all(status == 405 for status in statuses):
             continue  # a POST-only route that does not say so in a decorator
         if not any(status < 400 for status in statuses):
-            unreachable.append(f"{route}: {dict(zip([u.role for u in viewers], statuses, strict=True))}")
+            named = [f"{u.role}{' (assigned)' if u == world.assigned_reviewer else ''}" for u in viewers]
+            unreachable.append(f"{route}: {dict(zip(named, statuses, strict=True))}")
     report(unreachable, "Objects built for these routes are reachable by nobody (check the builders):")
+
+
+@pytest.mark.rule(13)
+def test_review_data_is_not_the_firms_either(people, world):
+    """Routes naming a reviewer's own data or the ministry's review work (NOT_THE_FIRMS_MODELS) answer
+    firm A's own applicant as they answer an outsider; the assigned reviewer opens their own profile."""
+    client = client_for(people.applicant)
+    before, fingerprint = row_counts(), _fingerprint(world)
+    leaks, checked = [], 0
+    for route in _object_routes(people):
+        named = {m._meta.label_lower for m in id_kwargs(route, people.officer).values() if m is not None}
+        if not named & NOT_THE_FIRMS_MODELS.keys():
+            continue
+        kwargs, objects = resolve_kwargs(route, world, people.officer)
+        methods = (["get"] if route.answers_get else []) + list(route.unsafe_methods)
+        for method in methods:
+            real = fetch(client, method, url_of(route, kwargs), api=route.is_api)
+            twin = fetch(client, method, url_of(route, missing_kwargs(kwargs, objects)), api=route.is_api)
+            checked += 1
+            if not (real.status == 404 or (real.status in ROLE_REFUSALS and real.status == twin.status)):
+                leaks.append(f"{method.upper()} {route}: {real.status} (missing id: {twin.status})")
+            elif world.assigned_reviewer.last_name in real.body:
+                leaks.append(f"{method.upper()} {route}: refused but names the reviewer")
+    report(leaks, "Firm A reached a reviewer's or the ministry's review data:")
+    assert checked > 10
+    assert changed_tables(before, row_counts()) == {}
+    assert _fingerprint(world, fingerprint) == fingerprint
+
+    own = client_for(world.assigned_reviewer)
+    profile = world.get(apps.get_model("reviewers.ReviewerProfile"))
+    assert own.get(reverse("reviewers:profile", args=[profile.pk])).status_code == 302  # to "my profile"
+    page = own.get(reverse("reviewers:my_profile"))
+    assert page.status_code == 200 and "Institute of Cardiology" in page.content.decode()
+    assert own.get(reverse("api-reviewers:reviewer-profile-detail", args=[profile.pk])).status_code == 200
 
 
 @pytest.mark.rule(13)
@@ -183,7 +243,7 @@ def test_auditors_change_nothing_through_the_api(people, world):
     report(wrong, "An auditor could try to write through the API (rule 37: 403 or 405 expected):")
     assert checked > 10
     assert changed_tables(before, row_counts()) == {}
-    assert _fingerprint(world) == fingerprint
+    assert _fingerprint(world, fingerprint) == fingerprint
 
 
 # Pages an auditor may POST to: their own session and settings, or reads that use POST.
@@ -247,4 +307,4 @@ def test_auditors_change_nothing_through_the_pages(people, world):
         AUDITOR_PAGE_DEFECTS,
     )
     assert changed_tables(before, row_counts()) == {}
-    assert _fingerprint(world) == fingerprint
+    assert _fingerprint(world, fingerprint) == fingerprint
