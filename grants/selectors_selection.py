@@ -20,7 +20,6 @@ from core.money import MoneyField, from_kopecks
 from grants import scoring
 from grants.enums import (
     DECIDABLE_APPLICATION_STATES,
-    DECIDED_APPLICATION_STATES,
     AppealState,
     DecisionOutcome,
     RoundState,
@@ -248,10 +247,12 @@ def quota_usage(round_: Round, proposal: SelectionProposal | None) -> list[dict]
 
 
 def review_progress(round_: Round) -> dict:
-    """Eligible applications (decided ones too, once decided) and how many have their k submitted
-    reviews (rule 23)."""
-    states = DECIDABLE_APPLICATION_STATES | DECIDED_APPLICATION_STATES
-    ids = list(Application.objects.filter(round=round_, state__in=states).values_list("pk", flat=True))
+    """Eligible applications and how many have their k submitted reviews (rule 23)."""
+    ids = list(
+        Application.objects.filter(round=round_, state__in=DECIDABLE_APPLICATION_STATES).values_list(
+            "pk", flat=True
+        )
+    )
     scores = scoring.round_scores(round_)
     k = round_.reviewers_per_application
     complete = sum(

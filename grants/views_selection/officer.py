@@ -34,6 +34,20 @@ def selection_rounds(request: HttpRequest) -> HttpResponse:
     return render(request, "grants/selection/rounds.html", {"page_obj": page})
 
 
+def _progress(round_, proposal, rows: list) -> dict:
+    """Review progress for the summary card. Once the committee has decided, the applications have
+    left the review states and the proposal it decided on is final: its frozen count tells."""
+    if proposal is None or not any(row.decision for row in rows):
+        return sel.review_progress(round_)
+    eligible, short = len(rows), min(proposal.incomplete_count, len(rows))
+    return {
+        "eligible": eligible,
+        "complete": eligible - short,
+        "short": short,
+        "k": round_.reviewers_per_application,
+    }
+
+
 def _round_context(request: HttpRequest, round_) -> dict:
     proposal = sel.latest_proposal(round_)
     rows = sel.ranking_rows(round_, proposal)
@@ -49,7 +63,7 @@ def _round_context(request: HttpRequest, round_) -> dict:
         "rows": rows,
         "line_index": sel.budget_line_index(rows),
         "quotas": sel.quota_usage(round_, proposal),
-        "progress": sel.review_progress(round_),
+        "progress": _progress(round_, proposal, rows),
         "ledger": sel.round_selection_of(round_),
         "criteria": criteria,
         "can_run": can_manage and in_selection and not any(row.decision for row in rows),
@@ -132,7 +146,7 @@ def _decision_context(request: HttpRequest, round_, posted=None, errors=None, to
         "lines": _decision_rows(rows, posted, errors),
         "outcomes": DecisionOutcome.choices,
         "ledger": ledger,
-        "progress": sel.review_progress(round_),
+        "progress": _progress(round_, proposal, rows),
         "committed": committed,
         "remaining": round_.budget - committed,
         "can_manage": allowed(request, "selection.manage") and round_.state == RoundState.SELECTION,
