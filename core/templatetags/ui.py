@@ -1,6 +1,6 @@
 """Template helpers shared by every page: `{% load ui %}`.
 
-Filters: `roubles` (money), `msk` (Moscow time), `status_tone` (badge colour).
+Filters: `roubles` (money), `amount_input` (money in an input), `msk` (Moscow time), `status_tone` (badge colour).
 Tags: `{% time_left deadline %}`, `{% optional_url "app:name" as url %}`, `{% page_query n %}`,
 `{% page_numbers page_obj as numbers %}` (used by `includes/pagination.html`).
 """
@@ -61,6 +61,17 @@ def roubles(value: Decimal | int | None) -> str:
     if isinstance(value, int):
         value = Decimal(value)
     return format_roubles(value)
+
+
+@register.filter
+def amount_input(value: Decimal | int | str | None) -> str:
+    """The value of an amount input: Decimal roubles -> "1 234 567,80" (as `roubles`, without the
+    sign), which `parse_roubles` reads back; text a person typed is shown as typed."""
+    if value is None or value == "":
+        return ""
+    if isinstance(value, int | Decimal):
+        return format_roubles(Decimal(value)).removesuffix("\u00a0₽")
+    return str(value)
 
 
 @register.filter
