@@ -84,6 +84,10 @@ def msk(year: int, month: int, day: int, hour: int = 12) -> dt.datetime:
     return dt.datetime(year, month, day, hour, tzinfo=MOSCOW)
 
 
+def _msk_on(day: dt.date, hour: int) -> dt.datetime:
+    return msk(day.year, day.month, day.day, hour)
+
+
 def _pdf(name: str) -> SimpleUploadedFile:
     return SimpleUploadedFile(name, DEMO_PDF, content_type="application/pdf")
 
@@ -115,16 +119,16 @@ def _program(officer: Any) -> Program:
 def _round(officer: Any, program: Program) -> Round:
     round_ = Round.objects.filter(program=program, title=ROUND_TITLE).first()
     if round_ is None:
-        now = timezone.now().replace(second=0, microsecond=0)
+        today = timezone.localdate()
         round_ = services.round_create(
             actor=officer,
             program=program,
             title=ROUND_TITLE,
             description="Первый отбор проектов: оригинальные препараты с новым механизмом действия.",
-            opens_at=now - dt.timedelta(days=3),
-            closes_at=now + dt.timedelta(days=45),
-            review_due_at=now + dt.timedelta(days=75),
-            decision_at=now + dt.timedelta(days=90),
+            opens_at=_msk_on(today - dt.timedelta(days=3), 10),
+            closes_at=_msk_on(today + dt.timedelta(days=45), 18),
+            review_due_at=_msk_on(today + dt.timedelta(days=75), 18),
+            decision_at=_msk_on(today + dt.timedelta(days=90), 18),
             budget=Decimal("1000000000"),
         )
         services.round_set_priority_areas(

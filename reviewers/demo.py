@@ -136,9 +136,11 @@ def seed_reviewers_demo(*, officer: Any, firms: list[Any], reviewers: list[Any])
             )
         conflicts = 1
 
-    # reviewer1 submits every review; reviewer3 opens one and leaves it as a draft; the rest wait.
+    # reviewer1 submits all but their last review; reviewer3 opens one and leaves it as a draft;
+    # the rest wait (every reviewer still has something to do before the due date).
     reviewed = 0
-    for n, assignment in enumerate(active.filter(reviewer=by_name["reviewer1"]).order_by("application_id")):
+    mine = list(active.filter(reviewer=by_name["reviewer1"]).order_by("application_id"))
+    for n, assignment in enumerate(mine[:-1]):
         write_review(assignment, "4", msk(2026, 11, 12, 10) + dt.timedelta(days=2 * n))
         reviewed += 1
     draft = active.filter(reviewer=by_name["reviewer3"]).order_by("application_id").first()
