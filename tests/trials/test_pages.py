@@ -298,7 +298,7 @@ def test_a_firm_files_a_claim_with_a_line_and_its_evidence(applicant, successful
     )
 
     page = text_of(client.get(url("claim", claim.pk)))
-    assert "Evidence still missing" in page
+    assert "Evidence still missing Site fees, second cohort (B-501) : Attach the contract." in page
     for kind in (EvidenceKind.CONTRACT, EvidenceKind.ACCEPTANCE_ACT, EvidenceKind.PAYMENT_ORDER):
         response = client.post(url("line_evidence", line.pk), {"kind": kind, "file": pdf(f"{kind}.pdf")})
         assert response.status_code == 302

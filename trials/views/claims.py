@@ -74,6 +74,10 @@ def claim_page(request: HttpRequest, claim: Any, status: int = 200, **forms: Any
     user = request.user
     is_firm = bool(policy.can(user, FIRM, claim))
     editing = is_firm and claim.state == ClaimState.DRAFT
+    # Rule 30's missing evidence ("lines.<id>" -> messages) on each line, for the draft's editor.
+    missing = missing_evidence(claim) if editing else {}
+    for line in claim.lines.all():
+        line.missing = missing.get(f"lines.{line.pk}", [])
     context = {
         "claim": claim,
         "agreement": claim.agreement,
@@ -82,7 +86,7 @@ def claim_page(request: HttpRequest, claim: Any, status: int = 200, **forms: Any
         "can_manage": bool(policy.can(user, MANAGE)),
         "reads_all": bool(policy.can(user, READ_ALL)),
         "actions": available_actions(CLAIM_WORKFLOW, claim, user),
-        "missing": missing_evidence(claim) if editing else {},
+        "missing": [line for line in claim.lines.all() if line.missing],
         "action_form": ActionForm(),
         "trail_link": reads_trail(user),
     }
