@@ -55,7 +55,7 @@ def test_running_twice_creates_once_and_says_nothing_changed():
 
     assert (created["Organisation"], created["User"]) == (4, len(USERS))
     assert "Demo data created: " in first and "4 organisations" in first and "10 users" in first
-    assert "3 rounds" in first and "2 agreements" in first and "1 payouts" in first
+    assert "3 rounds" in first and "2 agreements" in first and "1 payout," in first
     assert "nothing changed" in second
     assert counts() == created
     assert dict(User.objects.values_list("username", "password")) == passwords
@@ -199,3 +199,20 @@ def test_each_roles_pages_show_the_demo_data():
     assert "Отбор 2026 года" in page("sigma", "/grants/applications/")
     page("auditor", "/reports/")
     page("officer2", "/trials/payouts/")
+
+
+def test_the_demo_clock_tells_the_past_and_always_gives_the_real_clock_back():
+    from grants.demo import demo_clock
+
+    real, ledger_default = timezone.now, LedgerEntry._meta.get_field("created_at").default
+    moment = timezone.now() - dt.timedelta(days=400)
+    with pytest.raises(RuntimeError), demo_clock(moment):
+        assert abs(timezone.now() - moment) < dt.timedelta(seconds=5)
+        assert abs(timezone.localdate() - moment.date()) <= dt.timedelta(days=1)
+        assert abs(LedgerEntry._meta.get_field("created_at").get_default() - moment) < dt.timedelta(seconds=5)
+        raise RuntimeError("a failing step")
+    assert timezone.now is real
+    assert LedgerEntry._meta.get_field("created_at").default is ledger_default
+    assert abs(LedgerEntry._meta.get_field("created_at").get_default() - real()) < dt.timedelta(seconds=5)
+    with pytest.raises(ValueError), demo_clock(real() + dt.timedelta(days=1)):
+        pass

@@ -258,11 +258,17 @@ class Command(BaseCommand):
     def handle(self, *args: object, **options: object) -> None:
         report, users = seed_all()
         if report.changed:
-            created = ", ".join(f"{n} {kind.replace('_', ' ')}" for kind, n in sorted(report.created.items()))
+            created = ", ".join(_count(n, kind) for kind, n in sorted(report.created.items()))
             self.stdout.write(self.style.SUCCESS(f"Demo data created: {created}."))
         else:
             self.stdout.write("Demo data already present: nothing changed.")
         self.stdout.write(logins_table(users))
+
+
+def _count(n: int, kind: str) -> str:
+    """ "3 rounds", "1 round": the kinds are plural nouns with underscores."""
+    noun = kind.replace("_", " ")
+    return f"{n} {noun.removesuffix('s') if n == 1 else noun}"
 
 
 def logins_table(users: list[User]) -> str:
