@@ -118,6 +118,15 @@ class ProgressReportForm(IdempotentFormMixin, forms.Form):
     enrolled = forms.IntegerField(label=_("Participants enrolled so far"), min_value=0, required=False)
 
 
+class EndpointSelect(forms.NullBooleanSelect):
+    """Yes / No / not known yet. A plain Select would render a saved True as "True", matching no
+    option, so a saved draft would come back as "not known yet"."""
+
+    def __init__(self, attrs: dict | None = None) -> None:
+        super().__init__(attrs)
+        self.choices = [("unknown", _("Not known yet")), ("true", _("Yes")), ("false", _("No"))]
+
+
 class OutcomeForm(forms.Form):
     summary = forms.CharField(
         label=_("Outcome of the trials"), widget=forms.Textarea(attrs={"rows": 5}), required=False
@@ -125,9 +134,7 @@ class OutcomeForm(forms.Form):
     primary_endpoint_met = forms.NullBooleanField(
         label=_("Primary endpoint met"),
         required=False,
-        widget=forms.Select(
-            choices=[("unknown", _("Not known yet")), ("true", _("Yes")), ("false", _("No"))]
-        ),
+        widget=EndpointSelect(),
     )
 
 
@@ -145,7 +152,7 @@ class ClaimLineForm(IdempotentFormMixin, forms.Form):
         super().__init__(*args, **kwargs)
         agreement = claim.agreement
         self.fields["trial"].queryset = agreement.trials.all()
-        # Every category is offered: an ineligible choice is refused with the service's message.
+        # Only the program's eligible categories are offered; the service refuses any other.
         self.fields["category"].queryset = agreement.round.program.cost_categories.filter(is_eligible=True)
 
 

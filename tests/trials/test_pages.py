@@ -473,10 +473,9 @@ def test_the_firm_updates_a_trial_and_files_a_progress_report(applicant, active_
 def test_the_firm_saves_and_submits_the_outcome_report(applicant, active_agreement):
     client = signed_in(applicant)
     page = url("outcome", active_agreement.pk)
-    assert (
-        client.post(page, {"step": "save", "summary": "", "primary_endpoint_met": "unknown"}).status_code
-        == 302
-    )
+    saved = client.post(page, {"step": "save", "summary": "", "primary_endpoint_met": "true"})
+    assert saved.status_code == 302
+    assert '<option value="true" selected>' in client.get(page).content.decode()  # the draft comes back
     upload = client.post(page, {"step": "evidence", "kind": "outcome_report", "file": pdf("outcome.pdf")})
     assert upload.status_code == 302
     response = client.post(
