@@ -713,3 +713,40 @@ def test_outcome_files_wait_for_a_draft(applicant, active_agreement):
     )
     assert "Save a draft first" in text_of(response)
     assert not active_agreement.evidence.filter(kind="outcome_report").exists()
+
+
+def test_detail_pages_run_the_same_queries_for_more_claims_lines_and_payouts(
+    officer, second_officer, applicant, successful_agreement, django_assert_num_queries
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def queries(client, page):
+        with CaptureQueriesContext(connection) as ctx:
+            assert client.get(page).status_code == 200
+        return len(ctx.captured_queries)
+
+    firm, ministry = signed_in(applicant), signed_in(officer)
+    small = services.claim_create(actor=applicant, agreement=successful_agreement)
+    add_line(applicant, small, document_number="Q-1")
+    firm.get(url("agreements"))  # warm the sessions
+    ministry.get(url("agreements"))
+    counts = {
+        "agreement": queries(ministry, url("agreement", successful_agreement.pk)),
+        "claim": queries(firm, url("claim", small.pk)),
+    }
+    services.claim_submit(actor=applicant, claim=small)
+    verify_small = queries(ministry, url("claim_verify", small.pk))
+
+    big = services.claim_create(actor=applicant, agreement=successful_agreement)
+    for n in range(3):
+        add_line(applicant, big, document_number=f"Q-2-{n}")
+    paid = verified_claim(applicant, officer, successful_agreement, number_prefix="QP")
+    pay(services.payout_propose(actor=officer, claim=paid), second_officer, officer)
+    with django_assert_num_queries(counts["claim"]):
+        firm.get(url("claim", big.pk))
+    with django_assert_num_queries(counts["agreement"]):
+        ministry.get(url("agreement", successful_agreement.pk))
+    services.claim_submit(actor=applicant, claim=big)
+    with django_assert_num_queries(verify_small):
+        ministry.get(url("claim_verify", big.pk))
