@@ -253,6 +253,7 @@ def seed(entries: int) -> dict:
                  FROM trials_ledgerentry GROUP BY agreement_id) s ON s.agreement_id = a.id
            WHERE a.state = 'closed' AND a.id > %(agr0)s""",
     ]
+    steps: dict[str, float] = {}
     started = time.perf_counter()
     with connection.cursor() as cursor:
         # New rows get ids after whatever the demo seed wrote.
@@ -262,7 +263,10 @@ def seed(entries: int) -> dict:
         cursor.execute("SET synchronous_commit = off")
         with transaction.atomic():
             for sql in statements:
+                step = time.perf_counter()
                 cursor.execute(sql.replace("{signed}", signed), params)
+                name = " ".join(sql.split()[:3])
+                steps[name] = round(steps.get(name, 0) + time.perf_counter() - step, 1)
             cursor.execute(
                 """UPDATE grants_round r SET budget = s.committed * 5 / 4
                    FROM (SELECT round_id, sum(cap) AS committed FROM trials_agreement GROUP BY round_id) s
@@ -297,6 +301,7 @@ def seed(entries: int) -> dict:
         "agreements": agreements,
         "seed_seconds": round(seeded, 1),
         "seed_and_vacuum_seconds": round(time.perf_counter() - started, 1),
+        "seed_steps_seconds": steps,
     }
 
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import io
 from collections.abc import Callable, Iterator
 from contextlib import nullcontext
 from typing import Any
@@ -21,12 +22,13 @@ from typing import Any
 from django.db import connection, transaction
 from django.utils import timezone
 
-from audit.exports import BOM, escape_cell
+from audit.exports import BOM, FORMULA_STARTS, escape_cell
 from trials.exports import tables
 from trials.exports.manifest import build_manifest, manifest_lines
 from trials.reports.filters import ReportFilters
 
 ROWS_PER_BLOCK = 2000
+FORMULA_FIRST_CHARACTERS = frozenset("".join(FORMULA_STARTS))
 MANIFEST_MARK = "# manifest"
 
 
@@ -37,16 +39,43 @@ class _Line:
         return value
 
 
+def _text(value: Any) -> str:
+    """escape_cell(str(value)) in one call: this runs for every text cell of a million-row export."""
+    if value is None:
+        return ""
+    text = value if type(value) is str else str(value)
+    return "'" + text if text[:1] in FORMULA_FIRST_CHARACTERS else text
+
+
 def cell_converters(table: str) -> list[Callable[[Any], Any]]:
     """One function per column turning a raw value into its CSV text (formula-escaped text)."""
     by_kind: dict[str, Callable[[Any], Any]] = {
-        tables.TEXT: lambda v: "" if v is None else escape_cell(str(v)),
+        tables.TEXT: _text,
         tables.MONEY: tables.kopecks_text,
         tables.MOMENT: tables.moscow_text,
         tables.DATE: lambda v: "" if v is None else v.isoformat(),
         tables.NUMBER: lambda v: "" if v is None else v,
     }
     return [by_kind[column.kind] for column in tables.TABLES[table]]
+
+
+def block_text(rows: list[list[Any]]) -> str:
+    """Rows as CSV text, written by one C call (csv.writer.writerows) rather than one call per row."""
+    buffer = io.StringIO()
+    csv.writer(buffer).writerows(rows)
+    return buffer.getvalue()
+
+
+def full_result_plan() -> None:
+    """Plan the export's query for reading every row (hash joins, one sort), not for the first rows.
+
+    PostgreSQL plans a cursor for its first 10% by default (`cursor_tuple_fraction`): for the ledger
+    that is an index scan in time order with one payout lookup per row — about 20 µs a row, most of a
+    million-row export's time. Read to the end, the whole-table plan costs a fifth of that. LOCAL:
+    the setting ends with the export's transaction.
+    """
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL cursor_tuple_fraction = 1.0")
 
 
 def csv_blocks(table: str, user: Any, filters: ReportFilters) -> Iterator[bytes]:
@@ -64,19 +93,19 @@ def csv_blocks(table: str, user: Any, filters: ReportFilters) -> Iterator[bytes]
     converters = cell_converters(table)
     count = 0
     block: list[str] = []
-    in_transaction = transaction.atomic() if connection.vendor == "postgresql" else nullcontext()
-    with in_transaction:
+    postgresql = connection.vendor == "postgresql"
+    with transaction.atomic() if postgresql else nullcontext():
+        if postgresql:
+            full_result_plan()
         for row in tables.raw_rows(table, user, filters):
-            block.append(
-                writer.writerow([convert(value) for convert, value in zip(converters, row, strict=True)])
-            )
+            block.append([convert(value) for convert, value in zip(converters, row, strict=True)])
             if len(block) >= ROWS_PER_BLOCK:
                 count += len(block)
-                yield emit("".join(block))
+                yield emit(block_text(block))
                 block = []
     count += len(block)
     if block:
-        yield emit("".join(block))
+        yield emit(block_text(block))
     manifest = build_manifest(
         table=table, filters=filters.as_manifest(), user=user, generated_at=generated_at, rows=count
     )
