@@ -147,22 +147,14 @@ def _round(officer: Any, program: Program) -> Round:
     return round_
 
 
-def _applicant_of(firm: Any) -> Any:
+def applicant_of(firm: Any) -> Any:
+    """The firm's first active applicant (the demo has one per firm)."""
     return firm.members.filter(role=Role.APPLICANT, is_active=True).order_by("pk").first()
 
 
-def applicant_of(firm: Any) -> Any:
-    """The firm's first active applicant (the demo has one per firm)."""
-    return _applicant_of(firm)
-
-
 def submit_application(person: Any, round_: Round, index: int, spec: tuple) -> Application:
-    """A complete application of `person`'s firm in `round_` (see `APPLICATIONS` for `spec`);
-    `index` keeps its trial identifiers apart from the other demo applications'."""
-    return _application(person, round_, index, spec)
-
-
-def _application(person: Any, round_: Round, index: int, spec: tuple) -> Application:
+    """An application of `person`'s firm in `round_` brought to `spec`'s final state (see
+    `APPLICATIONS`); `index` keeps its trial identifiers apart from the other demo applications'."""
     title, drug, modality, target, indication, icd10, atc, area, claim, final_state = spec
     application = services.application_create(
         actor=person,
@@ -227,14 +219,14 @@ def seed_grants_demo(*, ministry: Any, firms: list[Any], officer: Any) -> dict[s
     new_round = not Round.objects.filter(program=program, title=ROUND_TITLE).exists()
     round_ = _round(officer, program)
     created = 0
-    people = [p for p in (_applicant_of(firm) for firm in firms) if p is not None]
+    people = [p for p in (applicant_of(firm) for firm in firms) if p is not None]
     if not people:
         return {"rounds_created": int(new_round), "applications_created": 0}
     for index, spec in enumerate(APPLICATIONS):
         person = people[index % len(people)]
         if Application.objects.filter(round=round_, organisation=person.organisation, title=spec[0]).exists():
             continue
-        _application(person, round_, index, spec)
+        submit_application(person, round_, index, spec)
         created += 1
     return {"rounds_created": int(new_round), "applications_created": created}
 

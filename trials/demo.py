@@ -15,7 +15,7 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
-from grants.demo import PUBLISHED_ROUND_TITLE, demo_clock, demo_pdf, msk
+from grants.demo import PUBLISHED_ROUND_TITLE, applicant_of, demo_clock, demo_pdf, msk
 from grants.models import FundingDecision, Round
 from trials import services
 from trials.enums import EvidenceKind
@@ -119,12 +119,7 @@ def seed_trials_demo(*, officer: Any, second_officer: Any, firms: list[Any]) -> 
     if len(selected) < 2:
         return {}
     paid_decision, waiting_decision = selected[:2]
-    applicant = {
-        d.application.organisation_id: d.application.organisation.members.filter(role="applicant")
-        .order_by("pk")
-        .first()
-        for d in selected
-    }
+    applicant = {d.application.organisation_id: applicant_of(d.application.organisation) for d in selected}
 
     # 1. Signed in April, authorised in October, the first claim verified, approved by a second officer and paid.
     paid = _start(officer, paid_decision, "А. С. Лебедева, генеральный директор", msk(2026, 4, 14, 12))

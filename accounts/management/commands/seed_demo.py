@@ -1,4 +1,6 @@
-"""`manage.py seed_demo`: the ministry, three firms and one login per role for the demo.
+"""`manage.py seed_demo`: the ministry, three firms, one login per role, and a populated product:
+an open round with applications, a round in review, a published round and its agreements and
+payouts (see `DOMAIN_SEEDERS`).
 
 Idempotent: rows are found by their natural key (INN, username) and only missing ones are created,
 through the account services (so the audit trail records them); existing rows are left as they are.
@@ -253,7 +255,10 @@ def seed_all() -> tuple[SeedReport, list[User]]:
 
 
 class Command(BaseCommand):
-    help = "Create the demo ministry, firms and one user per role (idempotent)."
+    help = (
+        "Create the demo ministry, firms and one user per role, with rounds, reviews, decisions, "
+        "agreements and payouts (idempotent)."
+    )
 
     def handle(self, *args: object, **options: object) -> None:
         report, users = seed_all()
@@ -266,7 +271,7 @@ class Command(BaseCommand):
 
 
 def _count(n: int, kind: str) -> str:
-    """ "3 rounds", "1 round": the kinds are plural nouns with underscores."""
+    """Say "3 rounds" but "1 round": the kinds are plural nouns with underscores for spaces."""
     noun = kind.replace("_", " ")
     return f"{n} {noun.removesuffix('s') if n == 1 else noun}"
 
