@@ -8,11 +8,14 @@ that tells nothing about the object). Lists, searches and exports must not conta
 
 from __future__ import annotations
 
+import copy
+
 import pytest
 from django.apps import apps
 from django.forms.models import model_to_dict
 from django.urls import reverse
 
+from tests.contract import builders
 from tests.contract.builders import World
 from tests.contract.discovery import Route, routes
 from tests.contract.http import changed_tables, client_for, fetch, report, row_counts, url_of
@@ -68,12 +71,57 @@ def _object_routes(people) -> list[Route]:
     return found
 
 
+def _global_routes(people) -> list[Route]:
+    """Routes with arguments that name only public objects (a round, a programme): pages about a round
+    may still list the firms in it, so they are checked like lists."""
+    object_routes = {route.name for route in _object_routes(people)}
+    return [r for r in routes() if r.kwargs and r.answers_get and r.name not in object_routes]
+
+
 def _list_routes() -> list[Route]:
     return [r for r in routes() if not r.kwargs and r.answers_get and r.name not in LIST_EXCEPTIONS]
 
 
-def _viewer(people, who: str):
+# What the world's assigned reviewer may open: their own review work and profile. Every other route is
+# checked for them like for an outsider, with the application they review as firm A's application: a
+# reviewer reads it only through the declaration gate (rule 15), never through the firm's pages.
+ASSIGNED_REVIEWER_OWN_MODELS = {
+    "reviewers.assignment": "their own assignment",
+    "reviewers.review": "their own review",
+    "reviewers.reviewerprofile": "their own profile",
+    "reviewers.affiliation": "a tie on their own profile",
+    "reviewers.competingproject": "a competing project on their own profile",
+}
+ASSIGNED_REVIEWER_OWN_ROUTES = {
+    "reviewers:application": "the frozen version they review, after the declaration (rule 15)",
+    "reviewers:declare": "the declaration gate of their assignment",
+    "reviewers:review": "their scoring form",
+    "reviewers:decline": "declines their assignment",
+    "reviewers:document": "a file of the frozen version they review",
+}
+
+
+def _viewer(people, who: str, world: World | None = None):
+    if who == "assigned":
+        return world.assigned_reviewer
     return {"outsider": people.outsider, "reviewer": people.reviewer}[who]
+
+
+def _as_reviewed(world: World) -> World:
+    """The world with the application its reviewer reviews as firm A's application (its parts follow:
+    a route's budget line is a line of that application)."""
+    from grants.models import Application
+
+    seen = copy.copy(world)
+    seen._built = {**world._built, Application: builders.reviewed(world).application}
+    return seen
+
+
+def _own_route(route: Route, people) -> bool:
+    if route.name in ASSIGNED_REVIEWER_OWN_ROUTES:
+        return True
+    named = {m._meta.label_lower for m in id_kwargs(route, people.officer).values() if m is not None}
+    return bool(named) and named <= ASSIGNED_REVIEWER_OWN_MODELS.keys()
 
 
 def test_every_object_route_can_be_built(people, world):
@@ -102,13 +150,19 @@ def _fingerprint(world: World, before: dict | None = None) -> dict:
 
 
 @pytest.mark.rule(13)
-@pytest.mark.parametrize("who", ["outsider", "reviewer"])
+@pytest.mark.parametrize("who", ["outsider", "reviewer", "assigned"])
 def test_object_routes_answer_404_to_anyone_outside_the_firm(people, world, who):
-    viewer = _viewer(people, who)
+    """`assigned` is the reviewer of firm A's reviewed application: outside their own review work
+    (ASSIGNED_REVIEWER_OWN_*) they are outside the firm too, on that very application as well."""
+    viewer = _viewer(people, who, world)
+    if who == "assigned":
+        world = _as_reviewed(world)
     client = client_for(viewer)
     before, fingerprint = row_counts(), _fingerprint(world)
     leaks, checked = [], 0
     for route in _object_routes(people):
+        if who == "assigned" and _own_route(route, people):
+            continue
         try:
             kwargs, objects = resolve_kwargs(route, world, people.officer)
         except Unresolved:
@@ -219,6 +273,36 @@ def test_lists_searches_and_exports_never_show_another_firms_data(people, world,
     assert any(
         world.marker in fetch(owner, "get", url_of(route), api=route.is_api).body for route in _list_routes()
     )
+
+
+@pytest.mark.rule(13)
+@pytest.mark.parametrize("who", ["outsider", "reviewer"])
+def test_pages_about_a_round_never_show_another_firms_data(people, world, who):
+    """A round's pages (its review matrix, scores, conflicts, selection, the public round page) name
+    the firms in it: someone outside firm A is refused them or sees none of firm A's data. The round
+    is the one the route's stage took firm A's application through (open, reviewed, decided)."""
+    client = client_for(_viewer(people, who))
+    leaks, checked = [], 0
+    for route in _global_routes(people):
+        try:
+            kwargs, _objects = resolve_kwargs(route, world, people.officer)
+        except Unresolved:
+            continue
+        answer = fetch(client, "get", url_of(route, kwargs), api=route.is_api)
+        checked += 1
+        shown = answer.contains_any(world.secrets())
+        if shown:
+            leaks.append(f"{route}: {answer.status} shows {shown}")
+    report(leaks, f"{who} sees firm A's data on a round's pages:")
+    assert checked > 5
+
+    # The same pages do show firm A's data to the ministry: the check above can fail.
+    officer = client_for(people.officer)
+    assert any(
+        world.marker in fetch(officer, "get", url_of(r, resolve_kwargs(r, world, people.officer)[0]),
+                              api=r.is_api).body
+        for r in _global_routes(people)
+    )  # fmt: skip
 
 
 @pytest.mark.rule(37)
