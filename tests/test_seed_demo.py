@@ -197,6 +197,9 @@ def test_each_roles_pages_show_the_demo_data():
     reviewing = Assignment.objects.filter(reviewer__username="reviewer3", state="assigned").first()
     assert reviewing.application.title in page("reviewer3", "/reviews/")
     assert "Отбор 2026 года" in page("sigma", "/grants/applications/")
+    rejected = FundingDecision.objects.get(outcome="rejected").application
+    result = page(rejected.organisation.members.get().username, f"/grants/selection/results/{rejected.pk}/")
+    assert "Итоговая оценка 2" in result  # the reviewers' comments explain the refusal
     page("auditor", "/reports/")
     page("officer2", "/trials/payouts/")
 

@@ -99,7 +99,7 @@ def _claim(applicant: Any, agreement: Agreement, lines: tuple, at: dt.datetime) 
                 services.evidence_upload(
                     actor=applicant,
                     agreement=agreement,
-                    upload=demo_pdf(f"{kind}-{number}.pdf"),
+                    upload=demo_pdf(f"{kind}-{number.replace('/', '-')}.pdf"),
                     kind=kind,
                     line=line,
                 )
