@@ -603,6 +603,32 @@ def run(entries: int, requests: int, warmup: int, skip_xlsx: bool = False) -> li
 BENCH_ENV: dict[str, str] = {}
 
 
+def metrics(results: list[dict]) -> list[dict]:
+    """`make bench`'s table rows (bench.seeding.metric) from the detailed results, which follow them."""
+    from bench.seeding import metric
+
+    rows = []
+    for row in results:
+        scenario = row["scenario"]
+        if scenario.startswith("ledger seed"):
+            rows.append(metric("ledger entries seeded", row["entries"], "rows"))
+            rows.append(
+                metric("ledger seed (bulk SQL, with index rebuild and checks)", row["seed_seconds"], "s", 120)
+            )
+        elif scenario.startswith("ledger CSV"):
+            rows.append(metric("ledger CSV over HTTP: rows/s", row["rows_per_second"], "rows/s", 50_000, ">"))
+            rows.append(
+                metric("ledger CSV over HTTP: web worker peak RSS", row["web_peak_rss_mb"], "MB", 150)
+            )
+        elif scenario.startswith("auditor report"):
+            rows.append(metric(f"{scenario}: p50", row["p50_ms"], "ms"))
+            rows.append(metric(f"{scenario}: p95", row["p95_ms"], "ms", REPORT_P95_MS_TARGET))
+        elif scenario.startswith("ledger XLSX"):
+            rows.append(metric("ledger XLSX job: time", row["task_seconds"], "s"))
+            rows.append(metric("ledger XLSX job: worker peak RSS", row["worker_peak_rss_mb"], "MB"))
+    return rows + results
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--entries", type=int, default=1_000_000)
@@ -619,11 +645,12 @@ def main(argv: list[str] | None = None) -> int:
         results = run(args.entries, args.requests, args.warmup, args.skip_xlsx)
     finally:
         subprocess.run(["rm", "-rf", str(work_dir)], check=False)
+    results = metrics(results)
     text = json.dumps(results, indent=2, ensure_ascii=False)
     print(text)
     if args.json:
         args.json.write_text(text + "\n")
-    return 0 if all(row.get("ok", True) for row in results) else 1
+    return 0  # missed targets are in the rows ("ok": false); `run.py --strict` fails on them
 
 
 if __name__ == "__main__":
