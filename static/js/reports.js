@@ -18,8 +18,14 @@
   }
   var data = JSON.parse(source.textContent);
   var labels = document.getElementById("report-chart-labels").dataset;
-  var money = new Intl.NumberFormat(document.documentElement.lang || "ru", {
-    style: "currency", currency: "RUB", maximumFractionDigits: 0
+  // Money in the page's language: "1 000 000 ₽" on a Russian page (as the tables write it),
+  // "RUB 1,000,000" on an English one. Axes in whole roubles, tooltips to the kopeck like the tables.
+  var locale = document.documentElement.lang || "ru";
+  var wholeRoubles = new Intl.NumberFormat(locale, {
+    style: "currency", currency: "RUB", minimumFractionDigits: 0, maximumFractionDigits: 0
+  });
+  var roubles = new Intl.NumberFormat(locale, {
+    style: "currency", currency: "RUB", minimumFractionDigits: 2, maximumFractionDigits: 2
   });
 
   function empty(canvas) {
@@ -30,7 +36,9 @@
   }
 
   function tooltip(context) {
-    return context.dataset.label + ": " + money.format(context.parsed.y !== undefined ? context.parsed.y : context.parsed);
+    var parsed = context.parsed;
+    var value = typeof parsed === "number" ? parsed : (context.chart && context.chart.options.indexAxis === "y" ? parsed.x : parsed.y);
+    return context.dataset.label + ": " + roubles.format(value);
   }
 
   var timeCanvas = document.getElementById("chart-paid-time");
@@ -50,7 +58,7 @@
           maintainAspectRatio: false,
           animation: false,
           plugins: { tooltip: { callbacks: { label: tooltip } } },
-          scales: { y: { ticks: { callback: function (value) { return money.format(value); } } } }
+          scales: { y: { ticks: { callback: function (value) { return wholeRoubles.format(value); } } } }
         }
       });
     }
@@ -71,8 +79,8 @@
           indexAxis: "y",
           maintainAspectRatio: false,
           animation: false,
-          plugins: { legend: { display: false }, tooltip: { callbacks: { label: function (c) { return c.dataset.label + ": " + money.format(c.parsed.x); } } } },
-          scales: { x: { ticks: { callback: function (value) { return money.format(value); } } } }
+          plugins: { legend: { display: false }, tooltip: { callbacks: { label: tooltip } } },
+          scales: { x: { ticks: { callback: function (value) { return wholeRoubles.format(value); } } } }
         }
       });
     }

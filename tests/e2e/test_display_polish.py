@@ -1,7 +1,11 @@
-"""What the browser shows at 1280 px: the ministry's top menu on one line (in English and Russian), the
-state badge beside the page buttons centred, not stretched. Screenshots go to tests/artifacts/."""
+"""What the browser shows: at 1280 px the ministry's top menu on one line (in English and Russian) and
+the state badge beside the page buttons centred, not stretched; the report charts' money in the page's
+language. Screenshots go to tests/artifacts/."""
 
 from __future__ import annotations
+
+import json
+from pathlib import Path
 
 import pytest
 from django.urls import reverse
@@ -76,3 +80,65 @@ def test_the_state_badge_beside_the_page_buttons_is_centred_not_stretched(
     middle = lambda box: box["y"] + box["height"] / 2  # noqa: E731
     assert abs(middle(badge) - middle(button)) <= 1.5, (badge, button)
     page.screenshot(path=str(artifacts / "polish-badge.png"))
+
+
+# --- the report page's charts (static/js/reports.js) in a page of each language --------------------
+STATIC = Path(__file__).resolve().parents[2] / "static"
+CHART_DATA = {
+    "months": [
+        {"label": "10.2026", "paid": "250000.50", "cumulative": "250000.50"},
+        {"label": "11.2026", "paid": "750000.00", "cumulative": "1000000.50"},
+    ],
+    "areas": [{"label": "Oncology", "paid": "1000000.50"}],
+}
+
+
+def chart_page(tmp_path, language: str) -> str:
+    html = f"""<!doctype html><html lang="{language}"><head><meta charset="utf-8"></head><body>
+<div style="width:900px;height:360px"><canvas id="chart-paid-time"></canvas></div>
+<div style="width:600px;height:300px"><canvas id="chart-paid-area"></canvas></div>
+<script id="report-charts" type="application/json">{json.dumps(CHART_DATA)}</script>
+<div id="report-chart-labels" hidden data-paid="Paid in the month, ₽" data-cumulative="Paid to date, ₽"
+     data-area="Net paid, ₽" data-empty="Nothing paid yet."></div>
+<script src="{(STATIC / "vendor/chart.js/chart.umd.min.js").as_uri()}"></script>
+<script src="{(STATIC / "js/reports.js").as_uri()}"></script>
+</body></html>"""
+    path = tmp_path / f"charts-{language}.html"
+    path.write_text(html, encoding="utf-8")
+    return path.as_uri()
+
+
+@pytest.mark.parametrize(
+    ("language", "tick", "tooltip"),
+    [
+        ("ru", "1\u00a0000\u00a0000\u00a0₽", "Paid to date, ₽: 1\u00a0000\u00a0000,50\u00a0₽"),
+        ("en", "RUB\u00a01,000,000", "Paid to date, ₽: RUB\u00a01,000,000.50"),
+    ],
+)
+def test_report_charts_write_money_in_the_page_language(
+    browser, tmp_path, artifacts, language, tick, tooltip
+):
+    context = browser.new_context(locale="en-US", viewport={"width": 1000, "height": 720})
+    try:
+        page = context.new_page()
+        page.goto(chart_page(tmp_path, language))
+        page.wait_for_function("() => window.Chart && Chart.getChart('chart-paid-area')")
+        ticks = page.evaluate("Chart.getChart('chart-paid-time').scales.y.ticks.map(t => t.label)")
+        assert tick in ticks, ticks
+        area_ticks = page.evaluate("Chart.getChart('chart-paid-area').scales.x.ticks.map(t => t.label)")
+        assert all(label.endswith("₽") or label.startswith("RUB") for label in area_ticks), area_ticks
+        said = page.evaluate(
+            """() => { const chart = Chart.getChart('chart-paid-time');
+               return chart.options.plugins.tooltip.callbacks.label(
+                 {chart, dataset: chart.data.datasets[1], parsed: {x: 1, y: 1000000.5}}); }"""
+        )
+        assert said == tooltip
+        area = page.evaluate(
+            """() => { const chart = Chart.getChart('chart-paid-area');
+               return chart.options.plugins.tooltip.callbacks.label(
+                 {chart, dataset: chart.data.datasets[0], parsed: {x: 1000000.5, y: 0}}); }"""
+        )
+        assert area == tooltip.replace("Paid to date", "Net paid")
+        page.screenshot(path=str(artifacts / f"polish-charts-{language}.png"))
+    finally:
+        context.close()
