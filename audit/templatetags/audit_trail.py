@@ -127,7 +127,7 @@ def _moment(value: str) -> str | None:
 
 def _display(field: str, value: Any, names: dict[int, str]) -> str:
     if value is _MISSING or value is None or value == "":
-        return "" if value is _MISSING else _show(value)
+        return ""  # absent or empty: the panel shows only the new value, or "—"
     if _is_money(field):
         shown = _money(field, value)
         if shown is not None:

@@ -48,6 +48,7 @@ def test_money_times_and_people_are_shown_readably(officer, firm):
     )
     html, _queries = render(firm)
     assert "approved_by:</span>" in html and "<ins>Irina Volkova</ins>" in html
+    assert "null" not in html  # an empty value before is not written out
     assert f"approved_by: {approver.pk}" not in html
     assert "<del>4\u202f000\u202f000,00\u00a0₽</del> → <ins>3\u202f500\u202f000,50\u00a0₽</ins>" in html
     assert "<ins>1\u202f234,56\u00a0₽</ins>" in html and "<ins>7\u202f000\u202f001,00\u00a0₽</ins>" in html
