@@ -9,6 +9,7 @@ import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Any
 
 from django.conf import settings
@@ -19,7 +20,8 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.enums import Role
 from accounts.models import User
-from audit.services import record_event
+from audit.services import EventSpec, record_event, record_events
+from core.errors import Conflict as StateConflict
 from core.errors import DomainError
 from core.workflow import perform
 from grants.enums import ApplicationState, RoundState
@@ -272,14 +274,70 @@ def _solve_and_store(round_: Round, *, actor: Any, kind: str) -> AssignmentRun:
         },
     )
     if result.feasible:
-        for application in Application.objects.filter(round=round_, state=ApplicationState.ELIGIBLE).order_by(
-            "pk"
-        ):
-            perform(APPLICATION_WORKFLOW, application, "start_review", actor=actor)
+        send_to_review(round_, actor=actor)
         from reviewers.deadlines import review_deadlines_sync
 
         review_deadlines_sync(round_, actor=actor)
     return run
+
+
+def send_to_review(round_: Round, *, actor: Any) -> int:
+    """Move the round's eligible applications to "under review" at once: the workflow's "start_review"
+    checks (role, object rule, guards) for each, one conditional UPDATE of them all, their audit events
+    in one batch (the same events `perform` writes one by one) and the transition's effects after commit.
+    An application that left "eligible" meanwhile refuses the whole move (Conflict "stale_state"), and
+    the caller's transaction rolls back. Returns how many moved."""
+    workflow, action, source = APPLICATION_WORKFLOW, "start_review", ApplicationState.ELIGIBLE
+    transition = workflow.transition(source, action)
+    if transition is None:  # the table no longer allows it: refuse as `perform` would
+        raise workflow.invalid_transition(source, action)
+    rows = list(
+        Application.objects.filter(round=round_, state=source)
+        .only("pk", "title", "state", "organisation", "round")
+        .order_by("pk")
+    )
+    if not rows:
+        return 0
+    for row in rows:
+        row.round = round_  # guards read the round: the locked one, not 2,000 fetches
+    refusal = workflow.role_refusal(actor, transition)
+    for row in rows:
+        refusal = (
+            refusal
+            or workflow.object_refusal(row, actor)
+            or workflow.guard_refusal(row, actor, transition, {})
+        )
+        if refusal is not None:
+            raise refusal
+    with transaction.atomic():
+        moved = Application._base_manager.filter(pk__in=[row.pk for row in rows], state=source).update(
+            state=transition.target
+        )
+        if moved != len(rows):
+            # Someone moved one of them between our read and our UPDATE: they won, we refuse (and roll back).
+            raise StateConflict(
+                "stale_state",
+                _("Someone else changed this item a moment ago. Reload the page and try again."),
+                details={"state": str(source), "expected": len(rows), "moved": moved},
+            )
+        for row in rows:
+            row.state = transition.target
+        record_events(
+            actor=actor,
+            events=(
+                EventSpec(
+                    action=f"{workflow.name}.{action}",
+                    obj=row,
+                    before={"state": str(source)},
+                    after={"state": str(transition.target)},
+                )
+                for row in rows
+            ),
+        )
+        for effect in transition.effects:
+            for row in rows:
+                transaction.on_commit(partial(effect, row, actor, {}), robust=True)
+    return moved
 
 
 def lock_round(round_id: int) -> Round:
