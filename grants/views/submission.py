@@ -8,7 +8,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from core import policy
 from core.errors import DomainError, ValidationFailed
@@ -102,6 +102,7 @@ def _clarification_page(
 
 
 @login_required
+@require_GET
 def clarification_detail(request: HttpRequest, pk: int) -> HttpResponse:
     clarification = found(selectors.clarification_get, request.user, pk)
     return _clarification_page(request, clarification)

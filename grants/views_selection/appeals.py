@@ -8,6 +8,7 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_GET
 
 from core.errors import DomainError
 from core.forms import apply_domain_error
@@ -22,6 +23,7 @@ PAGE_SIZE = 25
 
 
 @login_required
+@require_GET
 def appeal_queue(request: HttpRequest) -> HttpResponse:
     require(request, "selection.read")
     state = request.GET.get("state", AppealState.SUBMITTED)

@@ -9,6 +9,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_GET
 
 from core.errors import DomainError
 from core.forms import apply_domain_error
@@ -24,6 +25,7 @@ PAGE_SIZE = 25
 
 
 @login_required
+@require_GET
 def results(request: HttpRequest) -> HttpResponse:
     require(request, "selection.results")
     page = Paginator(sel.results_list(request.user), PAGE_SIZE).get_page(request.GET.get("page"))
@@ -107,6 +109,7 @@ def result_detail(request: HttpRequest, application_pk: int) -> HttpResponse:
 
 
 @login_required
+@require_GET
 def document_download(request: HttpRequest, pk: int) -> HttpResponse:
     document = found(sel.selection_document_get, request.user, pk)
     return document_response(document)

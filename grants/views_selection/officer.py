@@ -10,7 +10,7 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext_lazy as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from core.errors import DomainError
 from core.forms import apply_domain_error
@@ -26,6 +26,7 @@ PAGE_SIZE = 25
 
 
 @login_required
+@require_GET
 def selection_rounds(request: HttpRequest) -> HttpResponse:
     require(request, "selection.read")
     page = Paginator(sel.selection_rounds_visible_to(request.user), PAGE_SIZE).get_page(
@@ -71,6 +72,7 @@ def _round_context(request: HttpRequest, round_) -> dict:
 
 
 @login_required
+@require_GET
 def selection_round(request: HttpRequest, pk: int) -> HttpResponse:
     """The ranking with the budget line, quota usage and every score (raw, calibrated, spread, flags)."""
     require(request, "selection.read")

@@ -2,7 +2,10 @@
 
 A `World` is one firm's slice of the system: a program and an open round, a submitted application with
 its budget lines, covered trial, documents and frozen version, a clarification request with a file, the
-audit events, deadlines and a notification all of that produced. `world.get(Model)` builds (once) the
+audit events, deadlines and a notification all of that produced; later stages of the firm's life
+(`@stage`): an application decided and appealed, one reviewed by the world's own reviewer (with their
+profile, ties and review), one selected without an agreement, and one funded (agreement, claim, payout,
+reports, recovery). `world.get(Model)` builds (once) the
 object of that model, so every object of one world belongs together: the budget line of a route
 `applications/{pk}/budget-lines/{line_pk}/` is a line of the application `pk`.
 
