@@ -16,11 +16,16 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
+from grants.enums import DECIDED_APPLICATION_STATES
 from grants.models import Application, Criterion, Round
 from reviewers import calibration
 from reviewers.enums import AssignmentState, ReviewState
 from reviewers.models import ConsensusScore, Score
 from reviewers.services.assignment import ASSIGNABLE_STATES, review_settings
+
+# Scores stay visible after the committee's decision: the published ranking, the scores table and
+# the auditor read them then too. Selection picks its own candidates (eligible, under review).
+SCORED_STATES = (*ASSIGNABLE_STATES, *DECIDED_APPLICATION_STATES)
 
 
 @dataclass(frozen=True)
@@ -73,7 +78,7 @@ class ScoreTable:
 
 
 def round_score_table(round_: Round) -> ScoreTable:
-    """Rows for every eligible application of the round and the calibration fit behind them.
+    """Rows for every reviewed application of the round (in review or decided) and the calibration fit.
 
     Four queries whatever the round's size: criteria, applications, scores, consensus scores.
     """
@@ -85,7 +90,7 @@ def round_score_table(round_: Round) -> ScoreTable:
         .values_list("code", "weight")
     ]
     app_ids = list(
-        Application.objects.filter(round=round_, state__in=ASSIGNABLE_STATES)
+        Application.objects.filter(round=round_, state__in=SCORED_STATES)
         .order_by("pk")
         .values_list("pk", flat=True)
     )
@@ -152,7 +157,7 @@ def round_score_table(round_: Round) -> ScoreTable:
 
 
 def round_scores(round_: Round) -> list[ApplicationScores]:
-    """Per eligible application of the round (state eligible or under review), ordered by id."""
+    """Per reviewed application of the round (in review or decided), ordered by id."""
     return round_score_table(round_).rows
 
 

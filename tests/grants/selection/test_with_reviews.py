@@ -53,6 +53,11 @@ def test_selection_on_real_reviews_and_an_appeal_to_new_reviewers(officer, minis
     )  # fmt: skip
     minutes_upload(actor=officer, round=round_, upload=pdf())
     selection_publish(actor=officer, round=round_)
+    # The decided applications keep their scores for the published ranking and the auditor.
+    after = scoring.round_scores(Round.objects.get(pk=round_.pk)).applications
+    assert {pk: after[pk].total for pk in (alpha.pk, beta.pk, gamma.pk)} == {
+        alpha.pk: Decimal("4.5"), beta.pk: Decimal("4"), gamma.pk: Decimal("3.5"),
+    }  # fmt: skip
 
     page = text_of(signed_in(gamma.created_by).get(f"/grants/selection/results/{gamma.pk}/"))
     assert page.count("Overall 3.5 out of 5.") == 3
