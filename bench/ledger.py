@@ -18,6 +18,14 @@ Then, with production-shaped settings (DEBUG off, manifest static files):
   of its own, as a worker runs it); its time and the process's peak RSS.
 - Report: the auditor's report page (`reports:report`) over the same HTTP server; p50/p95/max of N
   sequential requests after a warm-up. Target: p95 under 300 ms.
+
+Findings (EXPLAIN ANALYZE at 1M entries, 2 CPUs): the CSV export was planned for its first rows (an
+index scan in time order with one payout lookup per row, ~11 s of database time); the export now plans
+for the whole result (~4 s) — see `trials.exports.streaming.full_result_plan`. The report page runs
+four aggregates over ~1M rows each (ledger by group ~0.25 s, accepted lines joined to claims and
+agreements ~1 s, approved payouts ~0.3 s, the chart's ledger joined to applications by month ~1.6 s):
+its target needs pre-aggregated figures (a per-agreement, per-day, per-kind summary kept in the same
+transaction as each ledger entry, claim line and payout change), a schema change in trials/models.
 """
 
 from __future__ import annotations
