@@ -13,12 +13,12 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterable
-from dataclasses import asdict
+from dataclasses import fields, is_dataclass
 from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
-from django.db.models import OuterRef, Subquery
+from django.db.models import F, OuterRef, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -35,14 +35,19 @@ SNAPSHOT_VERSION = 1
 
 
 def eligible_applications(round_: Round) -> list[Application]:
-    """Applications the committee decides on (eligible, in review), with their frozen requested amount."""
+    """Applications the committee decides on (eligible, in review), with their frozen requested amount
+    (`frozen_amount`) and priority area code (`priority_area_code`); only the fields the run reads."""
     requested = ApplicationVersion.objects.filter(
         application=OuterRef("pk"), number=OuterRef("current_version")
     ).values("requested_amount")[:1]
     return list(
         Application.objects.filter(round=round_, state__in=DECIDABLE_APPLICATION_STATES)
-        .select_related("organisation", "priority_area")
-        .annotate(frozen_amount=Subquery(requested, output_field=MoneyField()))
+        # Only what the run reads: thousands of full rows (and their firms) cost more than the ranking.
+        .only("pk", "round_id", "state", "current_version", "submitted_at")
+        .annotate(
+            frozen_amount=Subquery(requested, output_field=MoneyField()),
+            priority_area_code=F("priority_area__code"),
+        )
         .order_by("pk")
     )
 
@@ -131,7 +136,7 @@ def _candidates(round_: Round, applications, scores, codes) -> tuple[list, list[
                 total=scored.total,
                 requested_kopecks=to_kopecks(application.frozen_amount),
                 submitted_at=application.submitted_at,
-                priority_area=application.priority_area.code if application.priority_area else None,
+                priority_area=application.priority_area_code,
                 calibrated_total=scored.calibrated_total,
                 tie_break_scores=_tie_values(application, scored, codes),
             )
@@ -153,34 +158,70 @@ def _jsonable(value: Any) -> Any:
 
 def canonical_json(value: Any) -> str:
     """The one serialisation hashed and stored: sorted keys, no spaces, decimals as strings."""
-    return json.dumps(_jsonable(value), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return _dumps(_jsonable(value))
 
 
-def _sha256(value: Any) -> str:
-    return hashlib.sha256(canonical_json(value).encode()).hexdigest()
+def _dumps(plain: Any) -> str:
+    """`canonical_json` of a value that is already plain JSON (no conversion pass)."""
+    return json.dumps(plain, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def _sha256_text(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _plain(value: Any) -> Any:
+    """`value` as the JSON it is stored as (what `json.loads(canonical_json(value))` gives), built in
+    one pass: dataclasses field by field (no `asdict` deep copy), decimals and times as strings."""
+    kind = type(value)
+    if kind is Decimal:
+        return str(value)
+    if value is None or kind is int or kind is str or kind is bool or kind is float:
+        return value
+    if isinstance(value, str):  # StrEnum members: their value
+        return str.__str__(value)
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    names = _FIELD_NAMES.get(kind)
+    if names is None and is_dataclass(value) and not isinstance(value, type):
+        names = _FIELD_NAMES[kind] = tuple(f.name for f in fields(value))
+    if names is not None:
+        return {name: _plain(getattr(value, name)) for name in names}
+    return _jsonable(value)
+
+
+_FIELD_NAMES: dict[type, tuple[str, ...]] = {}  # dataclass -> its field names (`fields()` is slow)
 
 
 def _inputs(candidates, applications, scores, settings, not_scored) -> dict:
-    by_id = {a.pk: a for a in applications}
+    """The stored inputs, already plain JSON values (see `_plain`): each candidate's fields and the
+    review figures beside it."""
+    version = {a.pk: a.current_version for a in applications}
+    names = [f.name for f in fields(allocation.Candidate)]  # every field, as `asdict` gave them
     rows = []
     for c in candidates:
         scored = scores.applications[c.application_id]
-        rows.append(
-            {
-                **asdict(c),
-                "version": by_id[c.application_id].current_version,
-                "spread": scored.spread,
-                "needs_discussion": scored.needs_discussion,
-                "submitted_reviews": scored.submitted_reviews,
-                "consensus_total": scored.consensus_total,
-            }
-        )
+        row = {name: _plain(getattr(c, name)) for name in names}
+        row["version"] = version[c.application_id]
+        row["spread"] = _plain(scored.spread)
+        row["needs_discussion"] = scored.needs_discussion
+        row["submitted_reviews"] = scored.submitted_reviews
+        row["consensus_total"] = _plain(scored.consensus_total)
+        rows.append(row)
     return {
-        "settings": asdict(settings),
+        "settings": _plain(settings),
         "candidates": rows,
-        "not_scored": not_scored,
-        "scores_meta": dict(scores.meta),
+        "not_scored": _plain(not_scored),
+        "scores_meta": _plain(dict(scores.meta)),
     }
+
+
+def _canonical_parts(parts: dict[str, str]) -> str:
+    """The canonical JSON of a dict whose values are already canonical JSON texts (keys sorted, as
+    `canonical_json` sorts them), so a part serialised once is both hashed and reused."""
+    return "{" + ",".join(f"{json.dumps(k, ensure_ascii=False)}:{parts[k]}" for k in sorted(parts)) + "}"
 
 
 def selection_run(*, actor: Any, round: Round, exception_reason: str = "") -> SelectionProposal:
@@ -226,6 +267,8 @@ def selection_run(*, actor: Any, round: Round, exception_reason: str = "") -> Se
             proposal = allocation.propose(candidates, settings)
         except ValueError as exc:  # inputs the rubric should never produce (a missing mean, quotas > budget)
             raise DomainError("selection_inputs_invalid", str(exc)) from exc
+        # The snapshot is built once as plain JSON values and serialised once: the inputs' text is
+        # hashed on its own and is also the "inputs" member of the snapshot's text.
         inputs = _inputs(candidates, applications, scores, settings, not_scored)
         snapshot = {
             "version": SNAPSHOT_VERSION,
@@ -233,17 +276,19 @@ def selection_run(*, actor: Any, round: Round, exception_reason: str = "") -> Se
             "inputs": inputs,
             "short_of_reviews": [{"id": pk, "submitted_reviews": n} for pk, n in short],
             "exception_reason": exception_reason if short else "",
-            "result": asdict(proposal),
+            "result": _plain(proposal),
         }
-        snapshot = json.loads(canonical_json(snapshot))
+        texts = {key: _dumps(value) for key, value in snapshot.items() if key != "inputs"}
+        texts["inputs"] = inputs_text = _dumps(inputs)
+        snapshot_text = _canonical_parts(texts)
         last = round_.selection_proposals.order_by("-number").values_list("number", flat=True).first()
         stored = SelectionProposal.objects.create(
             round=round_,
             number=(last or 0) + 1,
             ranking_basis=round_.ranking_basis,
             snapshot=snapshot,
-            input_sha256=_sha256(inputs),
-            snapshot_sha256=_sha256(snapshot),
+            input_sha256=_sha256_text(inputs_text),
+            snapshot_sha256=_sha256_text(snapshot_text),
             budget=round_.budget,
             funded_amount=Decimal(proposal.funded_kopecks) / 100,
             funded_count=len(proposal.funded),
