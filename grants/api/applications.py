@@ -17,6 +17,7 @@ from rest_framework.response import Response
 
 from core.errors import DomainError
 from core.idempotency import idempotent
+from core.pagination import DeferredJoinPagination
 from core.policy import PolicyPermission
 from grants import selectors, services
 from grants.filters import ApplicationFilter
@@ -67,6 +68,8 @@ class ApplicationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
         "version": None,
         "clarifications": "grants.manage",
     }
+    # Deep pages (the round table's last of 200) page over ids, then fetch 25 rows with their sums.
+    pagination_class = DeferredJoinPagination
     filterset_class = ApplicationFilter
     search_fields = ["title", "organisation__name", "=organisation__inn"]
     ordering_fields = ["created_at", "submitted_at", "title", "requested_amount", "state"]

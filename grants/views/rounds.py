@@ -14,6 +14,7 @@ from django.views.decorators.http import require_GET, require_POST
 from core import policy
 from core.errors import DomainError
 from core.idempotency import run_once
+from core.pagination import DeferredJoinPaginator
 from core.workflow import available_actions
 from grants import selectors, selectors_pages, services
 from grants.enums import RoundState
@@ -146,7 +147,7 @@ def round_detail(request: HttpRequest, pk: int) -> HttpResponse:
             form=form,
             sort=sort,
             filtered=bool(form.filters()),
-            page_obj=Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page")),
+            page_obj=DeferredJoinPaginator(rows, PAGE_SIZE).get_page(request.GET.get("page")),
             counts=selectors_pages.round_counts(round_),
         )
     return render(request, "grants/round_detail.html", context)
