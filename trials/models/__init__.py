@@ -7,6 +7,7 @@ from trials.models.evidence import EvidenceFile
 from trials.models.ledger import LedgerEntry
 from trials.models.payouts import Payout, Recovery
 from trials.models.reports import OutcomeReport, ProgressReport
+from trials.models.rollups import MoneyRollup
 
 __all__ = [
     "Agreement",
@@ -14,6 +15,7 @@ __all__ = [
     "CostClaim",
     "EvidenceFile",
     "LedgerEntry",
+    "MoneyRollup",
     "OutcomeReport",
     "Payout",
     "ProgressReport",

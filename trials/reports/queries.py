@@ -1,14 +1,15 @@
 """The auditor's report: money figures grouped by round, firm, priority area or period, at any date.
 
-Every figure is an SQL aggregate (GROUP BY) over one source, never a stored number:
-- the ledger (committed, released, paid, recovered) through `trials.balances` (the as-of filter, the
-  kind-to-figure map and the `Totals`/`RoundBalances` arithmetic: active commitments, net paid,
-  remaining), so a report row and `round_balances()` can never disagree;
-- verified costs: accepted amounts of claim lines verified in the window;
-- approved: payouts approved in the window that were not cancelled.
+The figures are SQL aggregates (GROUP BY) over the money rollup (`trials.models.rollups`): the sums
+of the ledger (committed, released, paid, recovered), of the accepted amounts of claim lines (verified
+costs) and of approved payouts per agreement, Moscow day and kind, kept by database triggers in the
+same transaction as those rows. A day is the unit of every filter (as of the end of a day, since the
+start of one), so the rollup answers exactly what the rows themselves would; the arithmetic of the
+figures (active commitments, net paid, remaining) is `trials.balances`'s, so a report row and
+`round_balances()` can never disagree. Drill-downs (`drill`, `figure_total`) read the rows themselves.
 
-A report runs a fixed number of queries whatever its size: one aggregate per source over every group,
-one for the groups' names (and budgets), one for the charts.
+A report runs a fixed number of queries whatever its size: one aggregate over every group, one for
+the groups' names (and budgets), one for the charts (and one for the areas' names).
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import BigIntegerField, DateTimeField, F, Q, QuerySet, Sum, Value
+from django.db.models import BigIntegerField, DateField, DateTimeField, F, Q, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce, Trunc
 from django.utils.translation import gettext as _
 
@@ -28,12 +29,19 @@ from core.money import from_kopecks
 from grants.models import PriorityArea, Round
 from trials.balances import KIND_FIGURES, MOSCOW, NEGATIVE_KINDS, ZERO, RoundBalances, Totals, as_of_q
 from trials.enums import ACCEPTED_LINE_STATES, LedgerKind, PayoutState
+from trials.models.rollups import APPROVED, VERIFIED
 from trials.reports import scoping
 from trials.reports.filters import NO_AREA, PERIODS, ReportFilters
 
-LEDGER, LINES, PAYOUTS, AGREEMENTS = "ledger", "lines", "payouts", "agreements"
+LEDGER, LINES, PAYOUTS, AGREEMENTS, ROLLUP = "ledger", "lines", "payouts", "agreements", "rollup"
 # From each source table to its agreement, and the moment that places a row in time.
-AGREEMENT_PATH = {LEDGER: "agreement__", LINES: "claim__agreement__", PAYOUTS: "agreement__", AGREEMENTS: ""}
+AGREEMENT_PATH = {
+    LEDGER: "agreement__",
+    LINES: "claim__agreement__",
+    PAYOUTS: "agreement__",
+    AGREEMENTS: "",
+    ROLLUP: "agreement__",
+}
 TIME_FIELD = {LEDGER: "created_at", LINES: "verified_at", PAYOUTS: "approved_at"}
 GROUP_FIELD = {"round": "round_id", "firm": "organisation_id", "area": "application__priority_area_id"}
 APPROVED_STATES = (PayoutState.APPROVED, PayoutState.PAID)
@@ -104,34 +112,83 @@ def source_rows(user: Any, filters: ReportFilters, source: str) -> QuerySet:
     return rows.filter(window_q(filters, source), scope_q(filters, source)).order_by()
 
 
-def ledger_groups(user: Any, filters: ReportFilters, by: str | None = None) -> dict[Any, Totals]:
-    """Σ of each ledger kind per group, in one GROUP BY query."""
+def rollup_window_q(filters: ReportFilters) -> Q:
+    """Rollup days inside the window: up to `as_of` and, for a period, from `since` (Moscow days, as
+    `window_q` cuts the rows themselves)."""
+    window = Q()
+    if filters.as_of is not None:
+        window &= Q(day__lte=filters.as_of)
+    if filters.since is not None:
+        window &= Q(day__gte=filters.since)
+    return window
+
+
+def rollup_rows(user: Any, filters: ReportFilters) -> QuerySet:
+    """The rollup rows that count in the report: visible to the user, in the window and scope, and
+    standing for at least one source row (a cancelled approval leaves a row of nothing)."""
+    return (
+        scoping.rollups_visible_to(user)
+        .filter(rollup_window_q(filters), scope_q(filters, ROLLUP), entries__gt=0)
+        .order_by()
+    )
+
+
+def rollup_group_expression(by: str) -> Any:
+    if by in PERIODS:
+        return Trunc("day", by, output_field=DateField())
+    return F("agreement__" + GROUP_FIELD[by])
+
+
+FIGURE_KINDS = {**KIND_FIGURES, "verified": VERIFIED, "approved": APPROVED}
+
+
+def report_groups(user: Any, filters: ReportFilters, by: str | None = None) -> dict[Any, dict[str, Any]]:
+    """Every figure per group, in one GROUP BY over the rollup: {key: {"ledger": Totals, "verified":
+    Decimal, "approved": Decimal}}; a group is there when any of its rows is in the window."""
     rows = (
+        rollup_rows(user, filters)
+        .values(group=rollup_group_expression(by or filters.by))
+        .annotate(**{name: _kopecks_sum("amount", kind=kind) for name, kind in FIGURE_KINDS.items()})
+    )
+    return {
+        _key(row["group"]): {
+            "ledger": totals_from_kopecks(row),
+            "verified": from_kopecks(row["verified"]),
+            "approved": from_kopecks(row["approved"]),
+        }
+        for row in rows
+    }
+
+
+def detail_groups(user: Any, filters: ReportFilters, by: str | None = None) -> dict[Any, dict[str, Any]]:
+    """`report_groups` computed from the rows themselves (three aggregates: the ledger, accepted claim
+    lines, approved payouts): what the rollup must always agree with. Slow on a big ledger; the
+    reconciliation tests and checks use it, the report does not."""
+    by = by or filters.by
+    groups: dict[Any, dict[str, Any]] = defaultdict(
+        lambda: {"ledger": Totals(), "verified": ZERO, "approved": ZERO}
+    )
+    ledger = (
         source_rows(user, filters, LEDGER)
-        .values(group=group_expression(LEDGER, by or filters.by))
+        .values(group=group_expression(LEDGER, by))
         .annotate(**{name: _kopecks_sum("amount", kind=kind) for name, kind in KIND_FIGURES.items()})
     )
-    return {_key(row["group"]): totals_from_kopecks(row) for row in rows}
+    for row in ledger:
+        groups[_key(row["group"])]["ledger"] = totals_from_kopecks(row)
+    for source, figure, column in ((LINES, "verified", "accepted_amount"), (PAYOUTS, "approved", "amount")):
+        rows = (
+            source_rows(user, filters, source)
+            .values(group=group_expression(source, by))
+            .annotate(total=_kopecks_sum(column))
+        )
+        for row in rows:
+            groups[_key(row["group"])][figure] = from_kopecks(row["total"])
+    return dict(groups)
 
 
-def verified_groups(user: Any, filters: ReportFilters) -> dict[Any, Decimal]:
-    """Σ accepted amounts of the lines verified in the window, per group."""
-    rows = (
-        source_rows(user, filters, LINES)
-        .values(group=group_expression(LINES, filters.by))
-        .annotate(total=_kopecks_sum("accepted_amount"))
-    )
-    return {_key(row["group"]): from_kopecks(row["total"]) for row in rows}
-
-
-def approved_groups(user: Any, filters: ReportFilters) -> dict[Any, Decimal]:
-    """Σ payouts approved in the window (and not cancelled since), per group."""
-    rows = (
-        source_rows(user, filters, PAYOUTS)
-        .values(group=group_expression(PAYOUTS, filters.by))
-        .annotate(total=_kopecks_sum("amount"))
-    )
-    return {_key(row["group"]): from_kopecks(row["total"]) for row in rows}
+def ledger_groups(user: Any, filters: ReportFilters, by: str | None = None) -> dict[Any, Totals]:
+    """Σ of each ledger kind per group, from the rollup."""
+    return {key: figures["ledger"] for key, figures in report_groups(user, filters, by).items()}
 
 
 @dataclass(frozen=True)
@@ -238,20 +295,17 @@ def _total_budget(filters: ReportFilters, rows: list[ReportRow]) -> Decimal | No
 
 
 def build_report(user: Any, filters: ReportFilters) -> Report:
-    """Every group's figures and the totals. Queries: 3 aggregates + 1 for names (+1 for a budget)."""
-    ledger = ledger_groups(user, filters)
-    verified = verified_groups(user, filters)
-    approved = approved_groups(user, filters)
-    keys = set(ledger) | set(verified) | set(approved)
-    labels = _labels(filters, keys)
+    """Every group's figures and the totals. Queries: 1 aggregate + 1 for names (+1 for a budget)."""
+    groups = report_groups(user, filters)
+    labels = _labels(filters, set(groups))
     rows = [
         ReportRow(
             key=key,
             label=info["label"],
             detail=info.get("detail", ""),
-            ledger=ledger.get(key, Totals()),
-            verified=verified.get(key, ZERO),
-            approved=approved.get(key, ZERO),
+            ledger=groups[key]["ledger"] if key in groups else Totals(),
+            verified=groups[key]["verified"] if key in groups else ZERO,
+            approved=groups[key]["approved"] if key in groups else ZERO,
             budget=info.get("budget"),
             drill=info.get("drill", {}),
         )
@@ -269,11 +323,12 @@ def build_report(user: Any, filters: ReportFilters) -> Report:
 
 
 def chart_data(user: Any, filters: ReportFilters) -> dict[str, Any]:
-    """Net paid (payouts minus recoveries) per month, cumulative, and per priority area: one query."""
+    """Net paid (payouts minus recoveries) per month, cumulative, and per priority area: one query
+    over the rollup (and one for the areas' names)."""
     rows = (
-        source_rows(user, filters, LEDGER)
+        rollup_rows(user, filters)
         .filter(kind__in=(LedgerKind.PAYOUT, LedgerKind.RECOVERY))
-        .values(month=group_expression(LEDGER, "month"), area=F("agreement__application__priority_area_id"))
+        .values(month=rollup_group_expression("month"), area=F("agreement__application__priority_area_id"))
         .annotate(net=_kopecks_sum("amount"))
     )
     by_month: dict[dt.date, int] = defaultdict(int)

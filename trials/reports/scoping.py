@@ -9,7 +9,7 @@ from typing import Any
 from django.db.models import QuerySet
 
 from accounts.enums import Role
-from trials.models import Agreement, ClaimLine, LedgerEntry, Payout
+from trials.models import Agreement, ClaimLine, LedgerEntry, MoneyRollup, Payout
 from trials.policy import READ_ALL_ROLES, role_of
 
 
@@ -46,3 +46,7 @@ def lines_visible_to(user: Any) -> QuerySet[ClaimLine]:
 
 def payouts_visible_to(user: Any) -> QuerySet[Payout]:
     return _scoped(Payout.objects.all(), user, "agreement__organisation_id")
+
+
+def rollups_visible_to(user: Any) -> QuerySet[MoneyRollup]:
+    return _scoped(MoneyRollup.objects.all(), user, "agreement__organisation_id")

@@ -1,0 +1,316 @@
+"""The money rollup is derived state: at every date it equals the sums of the rows it stands for.
+
+Random histories are written through the real services (payouts proposed, approved, paid and
+cancelled; claim lines accepted, reduced, rejected and decided again on a later day; recoveries,
+closings). Then the rollup is compared with the ledger entries, accepted claim lines and approved
+payouts themselves: row by row (agreement, Moscow day, kind), cumulatively at the end of every day,
+and through the report, whose figures must be those the rows give (`queries.detail_groups`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+from collections import defaultdict
+from decimal import Decimal
+
+import pytest
+import time_machine
+from django.db import connection, transaction
+from django.db.models import Sum
+
+from core.errors import DomainError
+from tests import factories
+from tests.trials.conftest import add_line
+from tests.trials.reports.conftest import MOSCOW, moscow
+from trials import services
+from trials.balances import ZERO
+from trials.enums import ACCEPTED_LINE_STATES, PayoutState
+from trials.models import ClaimLine, LedgerEntry, MoneyRollup, Payout
+from trials.reports.filters import NO_AREA, ReportFilters
+from trials.reports.queries import build_report, chart_data, detail_groups, report_groups
+
+pytestmark = pytest.mark.django_db
+APPROVED_STATES = (PayoutState.APPROVED, PayoutState.PAID)
+
+
+def _day(moment: dt.datetime) -> dt.date:
+    return moment.astimezone(MOSCOW).date()
+
+
+def expected_rollup() -> dict[tuple[int, dt.date, str], tuple[Decimal, int]]:
+    """{(agreement, Moscow day, kind): (Σ amount, rows)} summed in Python from the source rows."""
+    sums: dict = defaultdict(lambda: [ZERO, 0])
+
+    def add(key, amount):
+        sums[key][0] += amount
+        sums[key][1] += 1
+
+    for entry in LedgerEntry.objects.all():
+        add((entry.agreement_id, _day(entry.created_at), entry.kind), entry.amount)
+    for line in ClaimLine.objects.select_related("claim"):
+        if line.state in ACCEPTED_LINE_STATES:
+            add((line.claim.agreement_id, _day(line.verified_at), "verified"), line.accepted_amount)
+    for payout in Payout.objects.all():
+        if payout.state in APPROVED_STATES:
+            add((payout.agreement_id, _day(payout.approved_at), "approved"), payout.amount)
+    return {key: (amount, count) for key, (amount, count) in sums.items()}
+
+
+def stored_rollup() -> dict[tuple[int, dt.date, str], tuple[Decimal, int]]:
+    """The rollup's rows that stand for something; a row of nothing must hold nothing."""
+    stored = {}
+    for row in MoneyRollup.objects.all():
+        if row.entries == 0:
+            assert row.amount == ZERO, row
+            continue
+        stored[(row.agreement_id, row.day, row.kind)] = (row.amount, row.entries)
+    return stored
+
+
+class History:
+    """A random money history through the services, one step per (advancing) moment."""
+
+    def __init__(self, book, seed: int, firms, areas) -> None:
+        self.book = book
+        self.rng = random.Random(seed)
+        self.moment = moscow(2026, 1, 5, hour=1)  # early Moscow morning: the UTC day is the day before
+        self.documents = 0
+        caps = [Decimal(self.rng.choice([5_000_000, 8_000_000, 12_000_000])) for _ in range(4)]
+        selected = book.select(at=self.moment, firms=firms[:2], caps=caps[:2], budget=Decimal("60000000.00"))
+        selected += book.select(
+            at=self.moment, firms=[firms[2], firms[0]], caps=caps[2:], budget=Decimal("40000000.00")
+        )
+        self.agreements = []
+        for index, application in enumerate(selected):
+            self.tick(days=(0, 10))
+            area = [*areas, None][index % 3]
+            self.agreements.append(book.start(at=self.moment, application=application, area=area))
+        self.closed: set[int] = set()
+        self.pending_lines: list[ClaimLine] = []  # decided lines of claims still under verification
+        self.approved: list[Payout] = []
+
+    def tick(self, days=(1, 12)) -> None:
+        self.moment += dt.timedelta(days=self.rng.randint(*days), hours=self.rng.choice([0, 5, 11, 22]))
+
+    def at(self):
+        return time_machine.travel(self.moment, tick=False)
+
+    def submitted_claim(self, agreement, amounts):
+        applicant = self.book.applicant_of(agreement.organisation)
+        claim = services.claim_create(actor=applicant, agreement=agreement)
+        lines = []
+        for amount in amounts:
+            self.documents += 1
+            lines.append(add_line(applicant, claim, amount=amount, document_number=f"R-{self.documents}"))
+        services.claim_submit(actor=applicant, claim=claim)
+        return claim, lines
+
+    def decide(self, line) -> None:
+        decision = self.rng.choice(["accept", "accept", "reduce", "reject"])
+        extra = {}
+        if decision == "reduce":
+            extra = {
+                "accepted_amount": (line.amount / 3).quantize(Decimal("0.01")),
+                "reason": "Partly eligible",
+            }
+        elif decision == "reject":
+            extra = {"reason": "Not eligible"}
+        services.line_verify(actor=self.book.officer, line=line, decision=decision, **extra)
+
+    def step(self) -> None:
+        self.tick()
+        agreement = self.rng.choice(self.agreements)
+        op = self.rng.choice(["pay", "pay", "lines", "redecide", "approve", "cancel", "recover", "close"])
+        amount = Decimal(self.rng.randint(100_000_00, 2_000_000_00)) / 100
+        if agreement.pk in self.closed and op not in ("redecide", "cancel"):
+            return
+        if op == "pay":
+            self.book.pay(at=self.moment, agreement=agreement, amount=amount)
+        elif op == "lines":
+            with self.at():
+                _claim, lines = self.submitted_claim(
+                    agreement, (amount, (amount / 2).quantize(Decimal("0.01")))
+                )
+                for line in lines:
+                    self.decide(line)
+            self.pending_lines += lines
+        elif op == "redecide" and self.pending_lines:
+            with self.at():
+                self.decide(self.rng.choice(self.pending_lines))  # a later day: the line moves
+        elif op == "approve":
+            claim = self.book.claim(at=self.moment, agreement=agreement, amounts=(amount,))
+            payout = self.book.propose(at=self.moment, claim=claim)
+            self.tick(days=(0, 2))
+            self.approved.append(self.book.approve(at=self.moment, payout=payout))
+        elif op == "cancel" and self.approved:
+            payout = self.approved.pop(self.rng.randrange(len(self.approved)))
+            with self.at():
+                services.payout_cancel(actor=self.book.officer, payout=payout, reason="Wrong bank details")
+        elif op == "recover":
+            paid = sum(
+                (e.amount for e in agreement.ledger_entries.filter(kind__in=["payout", "recovery"])), ZERO
+            )
+            if paid > 0:
+                self.book.recover(at=self.moment, agreement=agreement, amount=min(amount, paid))
+        elif op == "close":
+            try:
+                self.book.close(at=self.moment, agreement=agreement)
+            except DomainError:
+                return  # a payout or a claim is still on its way
+            self.closed.add(agreement.pk)
+
+
+def _history(book, seed, firms, areas, steps=16) -> tuple[dt.date, dt.date]:
+    history = History(book, seed, firms, areas)
+    first = _day(history.moment)
+    for _ in range(steps):
+        history.step()
+    return first, _day(history.moment) + dt.timedelta(days=1)
+
+
+def _end_of(day: dt.date) -> dt.datetime:
+    return dt.datetime.combine(day + dt.timedelta(days=1), dt.time.min, tzinfo=MOSCOW)
+
+
+def source_sums_by(day: dt.date) -> dict[tuple[int, str], Decimal]:
+    """{(agreement, kind): Σ} of the rows recorded (verified, approved) by the end of `day`."""
+    end = _end_of(day)
+    sums: dict = defaultdict(lambda: ZERO)
+    for entry in LedgerEntry.objects.filter(created_at__lt=end):
+        sums[(entry.agreement_id, entry.kind)] += entry.amount
+    for line in ClaimLine.objects.filter(state__in=ACCEPTED_LINE_STATES, verified_at__lt=end).select_related(
+        "claim"
+    ):
+        sums[(line.claim.agreement_id, "verified")] += line.accepted_amount
+    for payout in Payout.objects.filter(state__in=APPROVED_STATES, approved_at__lt=end):
+        sums[(payout.agreement_id, "approved")] += payout.amount
+    return {key: total for key, total in sums.items() if total}
+
+
+def rollup_sums_by(day: dt.date) -> dict[tuple[int, str], Decimal]:
+    rows = (
+        MoneyRollup.objects.filter(day__lte=day).values("agreement_id", "kind").annotate(total=Sum("amount"))
+    )
+    totals = {(row["agreement_id"], row["kind"]): row["total"] for row in rows}  # roubles (MoneyField)
+    return {key: total for key, total in totals.items() if total}
+
+
+@pytest.mark.rule(35)
+@pytest.mark.parametrize("seed", [3, 5, 11, 2026])
+def test_the_rollup_equals_the_sums_of_its_rows_at_every_date(book, auditor, areas, seed):
+    firms = [factories.OrganisationFactory() for _ in range(3)]
+    first, last = _history(book, seed, firms, areas)
+    assert LedgerEntry.objects.filter(kind="payout").exists()
+    # Row by row: each agreement's money of each kind on each Moscow day.
+    assert stored_rollup() == expected_rollup()
+    day = first - dt.timedelta(days=1)
+    while day <= last:
+        assert rollup_sums_by(day) == source_sums_by(day), day
+        for by in ("round", "firm", "area", "month", "quarter", "year"):
+            for filters in (
+                ReportFilters(by=by, as_of=day),
+                ReportFilters(by=by, as_of=day, since=day - dt.timedelta(days=20)),
+            ):
+                assert report_groups(auditor, filters) == detail_groups(auditor, filters), filters
+        day += dt.timedelta(days=3)
+    # Now (no as-of date), scoped by round, firm and area.
+    for filters in (
+        ReportFilters(),
+        ReportFilters(by="firm", organisation_id=firms[0].pk),
+        ReportFilters(by="month", area=NO_AREA),
+        ReportFilters(by="round", area=areas[0].pk),
+    ):
+        assert report_groups(auditor, filters) == detail_groups(auditor, filters), filters
+
+
+@pytest.mark.rule(35)
+def test_report_figures_and_charts_are_those_of_the_rows(book, auditor, areas):
+    firms = [factories.OrganisationFactory() for _ in range(3)]
+    _first, last = _history(book, 5, firms, areas, steps=12)
+    for by in ("round", "firm", "area", "month"):
+        filters = ReportFilters(by=by, as_of=last)
+        report = build_report(auditor, filters)
+        detail = detail_groups(auditor, filters)
+        for row in report.rows:
+            want = detail.get(row.key)
+            if want is None:  # a round listed for its budget, with nothing recorded yet
+                assert not any(row.figure(n) for n in ("committed", "paid", "verified", "approved"))
+                continue
+            assert (row.ledger, row.verified, row.approved) == (
+                want["ledger"],
+                want["verified"],
+                want["approved"],
+            )
+        assert {row.key for row in report.rows} >= set(detail)
+    # The chart: net paid per month is the month grouping's net paid, computed from the rows.
+    months = detail_groups(auditor, ReportFilters(by="month"))
+    charts = chart_data(auditor, ReportFilters())
+    assert [(m["label"], Decimal(m["paid"])) for m in charts["months"]] == [
+        (key.strftime("%m.%Y"), figures["ledger"].net_paid)
+        for key, figures in sorted(months.items())
+        if figures["ledger"].paid or figures["ledger"].recovered
+    ]
+    by_area = detail_groups(auditor, ReportFilters(by="area"))
+    assert sorted(Decimal(a["paid"]) for a in charts["areas"]) == sorted(
+        figures["ledger"].net_paid
+        for figures in by_area.values()
+        if figures["ledger"].paid or figures["ledger"].recovered
+    )
+
+
+def test_a_cancelled_approval_leaves_the_rollup_and_the_report(book, auditor, firm, areas):
+    agreement = book.agreement(at=moscow(2026, 1, 10), firm=firm, area=areas[0])
+    amounts = (Decimal("1000000.00"), Decimal("250000.00"))
+    claim = book.claim(at=moscow(2026, 2, 1), agreement=agreement, amounts=amounts)
+    verified = MoneyRollup.objects.get(kind="verified")
+    assert (verified.day, verified.amount, verified.entries) == (
+        dt.date(2026, 2, 1),
+        Decimal("1250000.00"),
+        2,
+    )
+    payout = book.approve(at=moscow(2026, 2, 2), payout=book.propose(at=moscow(2026, 2, 1), claim=claim))
+    assert MoneyRollup.objects.get(kind="approved").entries == 1
+    with time_machine.travel(moscow(2026, 2, 5), tick=False):
+        services.payout_cancel(actor=book.officer, payout=payout, reason="Wrong bank details")
+    row = MoneyRollup.objects.get(kind="approved")
+    assert (row.amount, row.entries) == (ZERO, 0)
+    report = build_report(auditor, ReportFilters(by="month", since=dt.date(2026, 2, 1)))
+    assert [(r.label, r.verified, r.approved) for r in report.rows] == [
+        ("02.2026", Decimal("1250000.00"), ZERO)
+    ]
+    # A payout approved and cancelled in a month of its own leaves no row for that month.
+    claim = book.claim(at=moscow(2026, 3, 1), agreement=agreement, amounts=(Decimal("10000.00"),))
+    payout = book.approve(at=moscow(2026, 4, 2), payout=book.propose(at=moscow(2026, 4, 1), claim=claim))
+    with time_machine.travel(moscow(2026, 4, 5), tick=False):
+        services.payout_cancel(actor=book.officer, payout=payout, reason="Duplicate")
+    report = build_report(auditor, ReportFilters(by="month", since=dt.date(2026, 4, 1)))
+    assert report.rows == []
+    assert stored_rollup() == expected_rollup()
+
+
+def test_a_rolled_back_transaction_leaves_the_rollup_as_it_was(book, firm, areas):
+    agreement = book.agreement(at=moscow(2026, 1, 10), firm=firm, area=areas[0])
+    before = stored_rollup()
+
+    class Abort(Exception):
+        pass
+
+    with pytest.raises(Abort), transaction.atomic():
+        book.pay(at=moscow(2026, 2, 1), agreement=agreement, amount=Decimal("500000.00"))
+        assert {kind for (_a, _d, kind) in stored_rollup()} >= {"payout", "verified", "approved"}
+        raise Abort
+    assert stored_rollup() == before == expected_rollup()
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the rebuild function is PostgreSQL's")
+def test_the_migration_backfill_rebuilds_what_the_triggers_kept(book, firm, areas):
+    """`trials_rollup_rebuild()` is the migration's backfill (and the bench's, after a bulk load that
+    bypasses triggers): from the rows alone it writes the same table the triggers kept."""
+    firms = [firm, factories.OrganisationFactory(), factories.OrganisationFactory()]
+    _history(book, 8, firms, areas, steps=10)
+    kept = stored_rollup()
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT trials_rollup_rebuild()")
+    assert stored_rollup() == kept == expected_rollup()
+    assert not MoneyRollup.objects.filter(entries=0).exists()  # the rebuild writes rows of something
