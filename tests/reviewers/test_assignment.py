@@ -188,3 +188,27 @@ def test_a_manual_swap_still_enforces_conflicts_loads_and_past_pairs(
     assert assignment_of(current, target).state == "reassigned"
     assert reviewers_of(target) == (reviewers_of(target) - {current.username}) | {spare.username}
     assert AuditEvent.objects.get(action="assignment.swap").reason == "Overloaded"
+
+
+@pytest.mark.rule(16)
+def test_an_application_moved_during_the_run_refuses_the_whole_run(officer, review_round, panel, monkeypatch):
+    """Another officer marks an application ineligible between the run's read and its bulk move: the
+    run refuses with a conflict and leaves nothing behind (no assignments, no run, no events)."""
+    from grants.workflow import APPLICATION_WORKFLOW
+
+    victim = Application.objects.filter(round=review_round, state="eligible").order_by("pk").first()
+    real_guard = APPLICATION_WORKFLOW.guard_refusal
+
+    def guard_then_interfere(row, actor, transition, context):
+        if row.pk == victim.pk:  # the concurrent change lands after the rows were read
+            Application.objects.filter(pk=victim.pk).update(state="ineligible")
+        return real_guard(row, actor, transition, context)
+
+    monkeypatch.setattr(APPLICATION_WORKFLOW, "guard_refusal", guard_then_interfere)
+    events_before = AuditEvent.objects.count()
+    with pytest.raises(DomainError) as exc:
+        services.assignment_run(actor=officer, round=review_round)
+    assert exc.value.code == "stale_state"
+    assert not Assignment.objects.exists() and not AssignmentRun.objects.exists()
+    assert not Application.objects.filter(round=review_round, state="under_review").exists()
+    assert AuditEvent.objects.count() == events_before
