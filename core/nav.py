@@ -67,7 +67,9 @@ class Notifications:
 
 
 # Keyed by URL name so that registering twice (autoreload, tests) replaces instead of duplicating.
-_items: dict[str, NavItem] = {}
+# Keyed by URL name and roles: registering again (apps reloaded) replaces, while one page may be a
+# menu item for firms and, with another label, place or section, for ministry staff.
+_items: dict[tuple[str, frozenset[str]], NavItem] = {}
 _notifications: Notifications | None = None
 
 
@@ -88,7 +90,7 @@ def register(
     if not role_set:
         raise ValueError(f"Navigation item {url_name!r} needs at least one role.")
     item = NavItem(label=label, url_name=url_name, roles=role_set, icon=icon, order=order, section=section)
-    _items[url_name] = item
+    _items[(url_name, role_set)] = item
     return item
 
 

@@ -131,6 +131,15 @@ def test_anonymous_visitor_is_sent_to_the_login_page(client):
 # --- Navigation ------------------------------------------------------------------------------
 
 
+def test_one_page_can_be_a_menu_item_for_firms_and_for_the_ministry(english, menu, applicant, officer):
+    """Registering a URL for one role set must not drop its item for another (trials' agreements)."""
+    menu.register(_("My applications"), "accounts:profile", roles=["applicant"], order=10)
+    menu.register(_("Rounds"), "accounts:profile", roles=["officer"], order=15, section=_("Grants"))
+    profile = reverse("accounts:profile")
+    assert (profile, "My applications") in menu_links(get_html(english, applicant))
+    assert (profile, "Rounds") in menu_links(get_html(english, officer))
+
+
 def test_menu_shows_only_the_items_of_the_users_role(english, menu, applicant, officer):
     menu.register(_("My applications"), "admin:index", roles=["applicant"], order=10)
     menu.register(_("Screening"), "audit:events", roles=["officer", "auditor"], order=20, section=_("Grants"))
