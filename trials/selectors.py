@@ -146,6 +146,24 @@ def claims_visible_to(user: Any) -> QuerySet[CostClaim]:
     return claims_annotated(_scope(qs, user, "agreement__organisation_id")).order_by("-created_at", "-id")
 
 
+def claim_lines_visible_to(user: Any) -> QuerySet[ClaimLine]:
+    """Cost lines of the claims `user` may read."""
+    return (
+        ClaimLine.objects.filter(claim__agreement__in=agreements_visible_to(user).values("pk"))
+        .select_related("claim", "claim__agreement", "trial", "category")
+        .prefetch_related("evidence")
+    )
+
+
+def trials_visible_to(user: Any) -> QuerySet[Trial]:
+    """Trials of the agreements `user` may read."""
+    return (
+        Trial.objects.filter(agreement__in=agreements_visible_to(user).values("pk"))
+        .select_related("agreement")
+        .order_by("agreement_id", "id")
+    )
+
+
 def claim_get(user: Any, pk: Any) -> CostClaim:
     lines = ClaimLine.objects.select_related("trial", "category", "verified_by").prefetch_related(
         Prefetch("evidence", queryset=EvidenceFile.objects.order_by("kind", "id"))

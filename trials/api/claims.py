@@ -142,13 +142,7 @@ class ClaimLineViewSet(mixins.RetrieveModelMixin, mixins.DestroyModelMixin, view
     parser_classes = [JSONParser, MultiPartParser, FormParser]
 
     def get_queryset(self):
-        return (
-            ClaimLine.objects.filter(
-                claim__agreement__in=selectors.agreements_visible_to(self.request.user).values("pk")
-            )
-            .select_related("claim", "claim__agreement", "trial", "category")
-            .prefetch_related("evidence")
-        )
+        return selectors.claim_lines_visible_to(self.request.user)
 
     def perform_destroy(self, instance: ClaimLine) -> None:
         services.claim_line_delete(actor=self.request.user, line=instance)

@@ -22,19 +22,9 @@ from trials.api.serializers import (
     ProgressReportSubmitSerializer,
     TrialUpdateSerializer,
 )
-from trials.models import Trial
 
 TAGS = ["trials"]
 FIRM, READ = "trials.firm_edit", "trials.read"
-
-
-def trials_visible_to(user):
-    """Trials of the agreements `user` may read (the agreements selector does the scoping)."""
-    return (
-        Trial.objects.filter(agreement__in=selectors.agreements_visible_to(user).values("pk"))
-        .select_related("agreement")
-        .order_by("agreement_id", "id")
-    )
 
 
 @extend_schema_view(
@@ -56,7 +46,7 @@ class TrialViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
     ordering = ["agreement_id", "id"]
 
     def get_queryset(self):
-        return trials_visible_to(self.request.user)
+        return selectors.trials_visible_to(self.request.user)
 
     @extend_schema(
         summary="The firm reports the trial's status, sites, actual enrolment and dates",
