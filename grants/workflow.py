@@ -87,7 +87,12 @@ ROUND_WORKFLOW = Workflow(
             guards=(round_has_rubric, round_has_budget, round_has_priority_areas, round_dates_ordered),
         ),
         Transition(
-            "close", (R.OPEN,), R.CLOSED, OFFICER_OR_SYSTEM, _("Close"), guards=(round_close_time_reached,)
+            "close",
+            (R.OPEN,),
+            R.CLOSED,
+            OFFICER_OR_SYSTEM,
+            pgettext_lazy("round action", "Close"),
+            guards=(round_close_time_reached,),
         ),
         Transition("start_review", (R.CLOSED,), R.IN_REVIEW, OFFICER, _("Start review")),
         Transition("start_selection", (R.IN_REVIEW,), R.SELECTION, OFFICER, _("Start selection")),
