@@ -96,22 +96,36 @@ def expertise(request: HttpRequest, pk: int) -> HttpResponse:
     return _page(request, found, expertise_form=form)
 
 
+def _add_to_profile(
+    request: HttpRequest, pk: int, form_class, service, done: str, form_key: str
+) -> HttpResponse:
+    """Record a tie or a project on a profile; the form comes back with the service's refusal."""
+    found = selectors.profile_get(request.user, pk)
+    require(request, "reviewers.profile.edit", found)
+    form = form_class(request.POST)
+    if form.is_valid():
+        try:
+            service(actor=request.user, profile=found, **form.cleaned_data)
+        except DomainError as exc:
+            apply_domain_error(form, exc)
+        else:
+            messages.success(request, done)
+            return redirect(_url(request, found))
+    return _page(request, found, **{form_key: form})
+
+
 @login_required
 @require_POST
 @pages
 def affiliation_add(request: HttpRequest, pk: int) -> HttpResponse:
-    found = selectors.profile_get(request.user, pk)
-    require(request, "reviewers.profile.edit", found)
-    form = AffiliationForm(request.POST)
-    if form.is_valid():
-        try:
-            services.affiliation_add(actor=request.user, profile=found, **form.cleaned_data)
-        except DomainError as exc:
-            apply_domain_error(form, exc)
-        else:
-            messages.success(request, _("The tie is recorded; conflicts were checked again."))
-            return redirect(_url(request, found))
-    return _page(request, found, affiliation_form=form)
+    return _add_to_profile(
+        request,
+        pk,
+        AffiliationForm,
+        services.affiliation_add,
+        _("The tie is recorded; conflicts were checked again."),
+        "affiliation_form",
+    )
 
 
 @login_required
@@ -132,18 +146,14 @@ def affiliation_delete(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @pages
 def project_add(request: HttpRequest, pk: int) -> HttpResponse:
-    found = selectors.profile_get(request.user, pk)
-    require(request, "reviewers.profile.edit", found)
-    form = CompetingProjectForm(request.POST)
-    if form.is_valid():
-        try:
-            services.competing_project_add(actor=request.user, profile=found, **form.cleaned_data)
-        except DomainError as exc:
-            apply_domain_error(form, exc)
-        else:
-            messages.success(request, _("The project is recorded; conflicts were checked again."))
-            return redirect(_url(request, found))
-    return _page(request, found, project_form=form)
+    return _add_to_profile(
+        request,
+        pk,
+        CompetingProjectForm,
+        services.competing_project_add,
+        _("The project is recorded; conflicts were checked again."),
+        "project_form",
+    )
 
 
 @login_required

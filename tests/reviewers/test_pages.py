@@ -245,6 +245,10 @@ def test_reviewer_keeps_their_profile_and_ties(client, panel, applications):
         {"kind": "employment", "organisation_name": "Aurora", "inn": applications[0].organisation.inn},
     )
     assert profile.affiliations.count() == 1
+    done = client.post(reverse("reviewers:project_add", args=[profile.pk]), {"target": "PD-1"})
+    assert done.status_code == 302 and list(profile.competing_projects.values_list("target", flat=True)) == [
+        "PD-1"
+    ]
     other = services.profile_of(panel[1])
     assert client.get(reverse("reviewers:profile", args=[other.pk])).status_code == 404
     assert client.post(reverse("reviewers:expertise", args=[other.pk]), {"keywords": "x"}).status_code == 404
