@@ -154,6 +154,12 @@ def test_success_recorded_with_evidence_then_close_releases(officer, active_agre
         "invalid",
         "expert_opinion",
     )
+    refused(
+        api.post(url + "success/", {**body, "endpoint_trial": 999999}, format="json"),
+        400,
+        "invalid",
+        "endpoint_trial",
+    )
     recorded = api.post(url + "success/", body, format="json")
     assert recorded.status_code == 201, recorded.data
     decision = SuccessDecision.objects.get(agreement=active_agreement)

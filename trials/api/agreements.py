@@ -55,6 +55,16 @@ def _evidence_of(agreement, pk: int | None, field: str) -> EvidenceFile | None:
     return found
 
 
+def _trial_of(agreement, pk: int | None) -> Trial | None:
+    """A trial id of another agreement is refused, not silently dropped."""
+    if pk is None:
+        return None
+    found = Trial.objects.filter(pk=pk, agreement=agreement).first()
+    if found is None:
+        raise DomainError("invalid", _("Choose a trial of this agreement."), "endpoint_trial")
+    return found
+
+
 @extend_schema_view(
     list=extend_schema(
         summary="Agreements with their ledger balances (a firm: its own)",
@@ -192,10 +202,7 @@ class AgreementViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
         data = dict(body.validated_data)
         for field in ("expert_opinion", "authorisation_document", "endpoint_document"):
             data[field] = _evidence_of(agreement, data[field], field)
-        trial_id = data.pop("endpoint_trial")
-        data["endpoint_trial"] = (
-            Trial.objects.filter(pk=trial_id, agreement=agreement).first() if trial_id is not None else None
-        )
+        data["endpoint_trial"] = _trial_of(agreement, data["endpoint_trial"])
         decision = services.success_record(actor=request.user, agreement=agreement, **data)
         return Response(SuccessDecisionSerializer(decision).data, status=status.HTTP_201_CREATED)
 
