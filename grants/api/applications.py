@@ -205,17 +205,16 @@ class ApplicationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
     )
     @action(detail=True, methods=["patch", "delete"], url_path=r"budget-lines/(?P<line_pk>[0-9]+)")
     def budget_line(self, request: Request, pk: str, line_pk: str) -> Response:
-        application = self.get_object()
-        line = BudgetLine.objects.filter(application=application, pk=line_pk).first()
-        if line is None:
-            raise NotFound()
-        if request.method == "DELETE":
-            services.budget_line_delete(actor=request.user, line=line)
-            return Response(status=status.HTTP_204_NO_CONTENT)
-        body = BudgetLineInputSerializer(data=request.data, partial=True)
-        body.is_valid(raise_exception=True)
-        line = services.budget_line_update(actor=request.user, line=line, **body.validated_data)
-        return Response(BudgetLineSerializer(line).data)
+        return self._change_row(
+            request,
+            BudgetLine,
+            line_pk,
+            "line",
+            BudgetLineInputSerializer,
+            BudgetLineSerializer,
+            services.budget_line_update,
+            services.budget_line_delete,
+        )
 
     # --- covered trials ---------------------------------------------------------------------
     @extend_schema(
@@ -242,17 +241,31 @@ class ApplicationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
     )
     @action(detail=True, methods=["patch", "delete"], url_path=r"trials/(?P<trial_pk>[0-9]+)")
     def trial(self, request: Request, pk: str, trial_pk: str) -> Response:
-        application = self.get_object()
-        trial = CoveredTrial.objects.filter(application=application, pk=trial_pk).first()
-        if trial is None:
+        return self._change_row(
+            request,
+            CoveredTrial,
+            trial_pk,
+            "trial",
+            TrialInputSerializer,
+            TrialSerializer,
+            services.trial_update,
+            services.trial_delete,
+        )
+
+    def _change_row(
+        self, request, model, row_pk, name, input_class, output_class, update, delete
+    ) -> Response:
+        """PATCH or DELETE one row (budget line, covered trial) of an application the user may see."""
+        row = model.objects.filter(application=self.get_object(), pk=row_pk).first()
+        if row is None:
             raise NotFound()
         if request.method == "DELETE":
-            services.trial_delete(actor=request.user, trial=trial)
+            delete(actor=request.user, **{name: row})
             return Response(status=status.HTTP_204_NO_CONTENT)
-        body = TrialInputSerializer(data=request.data, partial=True)
+        body = input_class(data=request.data, partial=True)
         body.is_valid(raise_exception=True)
-        trial = services.trial_update(actor=request.user, trial=trial, **body.validated_data)
-        return Response(TrialSerializer(trial).data)
+        row = update(actor=request.user, **{name: row}, **body.validated_data)
+        return Response(output_class(row).data)
 
     # --- documents, versions, clarifications ------------------------------------------------
     @extend_schema(

@@ -301,3 +301,23 @@ def test_the_applicant_firm_is_the_persons_own_organisation(applicant, other_fir
     assert response.status_code == 201
     assert response.data["organisation"]["id"] == applicant.organisation_id
     assert Application.objects.get(pk=response.data["id"]).organisation_id == applicant.organisation_id
+
+
+def test_budget_lines_and_trials_are_changed_and_removed_through_the_api(applicant, open_round):
+    api = client_for(applicant)
+    app = api.post("/api/v1/applications/", {"round": open_round.pk, "title": "FC-303"}, format="json").data
+    url = f"/api/v1/applications/{app['id']}/"
+    line = api.post(
+        url + "budget-lines/", {"category": "site", "description": "Sites", "amount": "10.00"}, format="json"
+    ).data
+    changed = api.patch(url + f"budget-lines/{line['id']}/", {"amount": "12.50"}, format="json")
+    assert (changed.status_code, changed.data["amount"]) == (200, "12.50")
+    refused = api.patch(url + f"budget-lines/{line['id']}/", {"amount": "-1"}, format="json")
+    assert refused.status_code == 400 and "amount" in str(refused.data)
+    assert api.get(url).data["requested_amount"] == "12.50"
+    trial = api.post(url + "trials/", {"phase": "3", "nct_id": "NCT44444444"}, format="json").data
+    assert api.patch(url + f"trials/{trial['id']}/", {"phase": "2"}, format="json").data["phase"] == "2"
+    assert api.delete(url + f"trials/{trial['id']}/").status_code == 204
+    assert api.delete(url + f"trials/{trial['id']}/").status_code == 404
+    assert api.delete(url + f"budget-lines/{line['id']}/").status_code == 204
+    assert api.get(url).data["requested_amount"] == "0.00"
