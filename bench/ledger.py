@@ -35,6 +35,7 @@ target needs a grain without the agreement (the report's round, firm and area) o
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import http.client
 import json
 import os
@@ -330,8 +331,8 @@ def seed(entries: int) -> dict:
             steps["check foreign keys"] = round(time.perf_counter() - step, 1)
             if broken:
                 raise RuntimeError(f"seeded rows break foreign keys: {broken}")
-            # session_replication_role = replica also silenced the money rollup's triggers (migration
-            # 0003): rebuild it from the loaded rows in one statement, as the migration's backfill does.
+            # session_replication_role = replica also silenced the money rollups' triggers (migrations
+            # 0003, 0004): rebuild both from the loaded rows, as the migrations' backfills do.
             step = time.perf_counter()
             cursor.execute("SELECT trials_rollup_rebuild()")
             steps["rebuild money rollup"] = round(time.perf_counter() - step, 1)
@@ -343,6 +344,7 @@ def seed(entries: int) -> dict:
             "trials_claimline",
             "trials_costclaim",
             "trials_moneyrollup",
+            "trials_moneymonth",
         ):
             cursor.execute(f"VACUUM ANALYZE {table}")
         cursor.execute("ANALYZE")
@@ -350,11 +352,14 @@ def seed(entries: int) -> dict:
         kinds = dict(cursor.fetchall())
         cursor.execute("SELECT count(*) FROM trials_moneyrollup")
         rollup_rows = cursor.fetchone()[0]
+        cursor.execute("SELECT count(*) FROM trials_moneymonth")
+        month_rows = cursor.fetchone()[0]
     return {
         "entries": sum(kinds.values()),
         "entries_by_kind": kinds,
         "agreements": agreements,
         "money_rollup_rows": rollup_rows,
+        "money_month_rows": month_rows,
         "seed_seconds": round(seeded, 1),
         "seed_and_vacuum_seconds": round(time.perf_counter() - started, 1),
         "seed_steps_seconds": steps,
@@ -597,6 +602,7 @@ def run(entries: int, requests: int, warmup: int, skip_xlsx: bool = False) -> li
     from django.core.management import call_command
     from django.db import connection
     from django.urls import reverse
+    from django.utils import timezone
 
     call_command("collectstatic", interactive=False, verbosity=0)
     connection.settings_dict["TEST"]["NAME"] = DB_NAME
@@ -614,6 +620,21 @@ def run(entries: int, requests: int, warmup: int, skip_xlsx: bool = False) -> li
             results.append(
                 measure_page(
                     server, cookie, "auditor report by month", report + "?by=month", requests, warmup
+                )
+            )
+            # A window that starts and ends inside months: their days come from the daily rollup.
+            today = timezone.localdate()
+            since = (today - dt.timedelta(days=400)).replace(day=15)
+            as_of = (today.replace(day=1) - dt.timedelta(days=1)).replace(day=15)
+            window = f"?by=firm&since={since.isoformat()}&as_of={as_of.isoformat()}"
+            results.append(
+                measure_page(
+                    server,
+                    cookie,
+                    "auditor report by firm, mid-month window",
+                    report + window,
+                    requests,
+                    warmup,
                 )
             )
         finally:

@@ -7,7 +7,7 @@ from trials.models.evidence import EvidenceFile
 from trials.models.ledger import LedgerEntry
 from trials.models.payouts import Payout, Recovery
 from trials.models.reports import OutcomeReport, ProgressReport
-from trials.models.rollups import MoneyRollup
+from trials.models.rollups import MoneyMonth, MoneyRollup
 
 __all__ = [
     "Agreement",
@@ -15,6 +15,7 @@ __all__ = [
     "CostClaim",
     "EvidenceFile",
     "LedgerEntry",
+    "MoneyMonth",
     "MoneyRollup",
     "OutcomeReport",
     "Payout",

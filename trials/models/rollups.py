@@ -12,14 +12,23 @@ the bench's bulk load), so it never lags:
   it was approved; a cancellation takes it out again.
 
 `entries` counts the source rows behind a sum: a row with none left (a cancelled payout) is skipped.
-Nothing in Python writes here; `tests/trials/reports/test_rollups.py` reconciles it with its sources.
+`MoneyMonth` sums this table again by the report's own groups (round, firm, priority area) and month,
+kept by a trigger on this table (migration 0004): the report reads whole months from it, which at a
+million entries is a few thousand rows, and only its partial months (around `since` and `as_of`) from
+the daily rows here.
+
+Nothing in Python writes either table; `tests/trials/reports/test_rollups.py` reconciles both with
+their sources.
 """
 
 from __future__ import annotations
 
 from django.db import models
+from django.db.models import F, Value
+from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
+from accounts.models import Organisation
 from core.money import MoneyField
 from trials.models.agreement import Agreement
 
@@ -44,3 +53,41 @@ class MoneyRollup(models.Model):
 
     def __str__(self) -> str:
         return f"{self.agreement_id} {self.day} {self.kind}: {self.amount}"
+
+
+class MoneyMonth(models.Model):
+    """Money per round, firm, priority area, Moscow month and kind: `MoneyRollup` summed once more.
+
+    An agreement's round, firm and area are those of its rows here; a change of any of them (an
+    application's area corrected in the admin) moves its sums between rows in the same transaction.
+    Rows are shared by every agreement of a group, so concurrent writers of one group and month queue
+    on its row until they commit (writes are short; a payout's transaction already locks more).
+    """
+
+    round = models.ForeignKey("grants.Round", on_delete=models.PROTECT, related_name="+")
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
+    area = models.ForeignKey("grants.PriorityArea", on_delete=models.PROTECT, related_name="+", null=True)
+    month = models.DateField(_("month (its first day, Moscow time)"))
+    kind = models.CharField(_("kind"), max_length=16)  # as MoneyRollup.kind
+    amount = MoneyField(_("amount, ₽"))  # signed like the ledger
+    entries = models.IntegerField(_("rows summed"))
+
+    class Meta:
+        verbose_name = _("monthly money rollup")
+        verbose_name_plural = _("monthly money rollups")
+        constraints = [
+            # No area is a group of its own: COALESCE makes it one key (NULLs are distinct in a unique index).
+            models.UniqueConstraint(
+                F("round"),
+                F("organisation"),
+                Coalesce(F("area"), Value(0)),
+                F("month"),
+                F("kind"),
+                name="money_month_key",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return (
+            f"{self.round_id}/{self.organisation_id}/{self.area_id} {self.month} {self.kind}: {self.amount}"
+        )

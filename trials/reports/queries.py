@@ -1,23 +1,30 @@
 """The auditor's report: money figures grouped by round, firm, priority area or period, at any date.
 
-The figures are SQL aggregates (GROUP BY) over the money rollup (`trials.models.rollups`): the sums
+The figures are SQL aggregates (GROUP BY) over the money rollups (`trials.models.rollups`): the sums
 of the ledger (committed, released, paid, recovered), of the accepted amounts of claim lines (verified
-costs) and of approved payouts per agreement, Moscow day and kind, kept by database triggers in the
-same transaction as those rows. A day is the unit of every filter (as of the end of a day, since the
-start of one), so the rollup answers exactly what the rows themselves would; the arithmetic of the
-figures (active commitments, net paid, remaining) is `trials.balances`'s, so a report row and
-`round_balances()` can never disagree. Drill-downs (`drill`, `figure_total`) read the rows themselves.
+costs) and of approved payouts, kept by database triggers in the same transaction as those rows. The
+whole months of the window come from `MoneyMonth` (per round, firm, area, month and kind: a few
+thousand rows at a million entries), its partial months, at `since` and `as_of`, from `MoneyRollup`
+(per agreement, day and kind). A day is the unit of every filter (as of the end of a day, since the
+start of one), so the rollups answer exactly what the rows themselves would (`detail_groups`); the
+arithmetic of the figures (active commitments, net paid, remaining) is `trials.balances`'s, so a
+report row and `round_balances()` can never disagree. Drill-downs (`drill`, `figure_total`) read the
+rows themselves.
 
-A report runs a fixed number of queries whatever its size: one aggregate over every group, one for
-the groups' names (and budgets), one for the charts (and one for the areas' names).
+A report runs a fixed number of queries whatever its size: one aggregate over the whole months and
+one over the partial months' days (each only when the window has such), one for the groups' names
+(and budgets), the same for the charts (and one for the areas' names).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import operator
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import reduce
 from typing import Any
 
 from django.db.models import BigIntegerField, DateField, DateTimeField, F, Q, QuerySet, Sum, Value
@@ -28,12 +35,13 @@ from accounts.models import Organisation
 from core.money import from_kopecks
 from grants.models import PriorityArea, Round
 from trials.balances import KIND_FIGURES, MOSCOW, NEGATIVE_KINDS, ZERO, RoundBalances, Totals, as_of_q
-from trials.enums import ACCEPTED_LINE_STATES, LedgerKind, PayoutState
+from trials.enums import ACCEPTED_LINE_STATES, PayoutState
 from trials.models.rollups import APPROVED, VERIFIED
 from trials.reports import scoping
 from trials.reports.filters import NO_AREA, PERIODS, ReportFilters
 
-LEDGER, LINES, PAYOUTS, AGREEMENTS, ROLLUP = "ledger", "lines", "payouts", "agreements", "rollup"
+LEDGER, LINES, PAYOUTS, AGREEMENTS = "ledger", "lines", "payouts", "agreements"
+ROLLUP, MONTHS = "rollup", "months"  # MoneyRollup (agreement, day), MoneyMonth (round, firm, area, month)
 # From each source table to its agreement, and the moment that places a row in time.
 AGREEMENT_PATH = {
     LEDGER: "agreement__",
@@ -44,6 +52,7 @@ AGREEMENT_PATH = {
 }
 TIME_FIELD = {LEDGER: "created_at", LINES: "verified_at", PAYOUTS: "approved_at"}
 GROUP_FIELD = {"round": "round_id", "firm": "organisation_id", "area": "application__priority_area_id"}
+MONTH_GROUP_FIELD = {"round": "round_id", "firm": "organisation_id", "area": "area_id"}
 APPROVED_STATES = (PayoutState.APPROVED, PayoutState.PAID)
 # Figures a report cell can drill into (the others are derived from these).
 DRILL_FIGURES = ("committed", "released", "verified", "approved", "paid", "recovered")
@@ -59,17 +68,19 @@ def window_q(filters: ReportFilters, source: str) -> Q:
 
 
 def scope_q(filters: ReportFilters, source: str) -> Q:
-    """The round, firm and priority-area filters, reached from `source` through its agreement."""
-    path = AGREEMENT_PATH[source]
+    """The round, firm and priority-area filters, reached from `source` (through its agreement but for
+    the monthly rollup, which holds them itself)."""
+    path = "" if source == MONTHS else AGREEMENT_PATH[source]
+    fields = MONTH_GROUP_FIELD if source == MONTHS else GROUP_FIELD
     q = Q()
     if filters.round_id:
         q &= Q(**{f"{path}round_id": filters.round_id})
     if filters.organisation_id:
         q &= Q(**{f"{path}organisation_id": filters.organisation_id})
     if filters.area == NO_AREA:
-        q &= Q(**{f"{path}application__priority_area__isnull": True})
+        q &= Q(**{f"{path}{fields['area']}__isnull": True})
     elif filters.area:
-        q &= Q(**{f"{path}application__priority_area_id": filters.area})
+        q &= Q(**{f"{path}{fields['area']}": filters.area})
     return q
 
 
@@ -112,25 +123,58 @@ def source_rows(user: Any, filters: ReportFilters, source: str) -> QuerySet:
     return rows.filter(window_q(filters, source), scope_q(filters, source)).order_by()
 
 
-def rollup_window_q(filters: ReportFilters) -> Q:
-    """Rollup days inside the window: up to `as_of` and, for a period, from `since` (Moscow days, as
-    `window_q` cuts the rows themselves)."""
-    window = Q()
-    if filters.as_of is not None:
-        window &= Q(day__lte=filters.as_of)
-    if filters.since is not None:
-        window &= Q(day__gte=filters.since)
-    return window
+def _month_after(day: dt.date) -> dt.date:
+    return (day.replace(day=1) + dt.timedelta(days=32)).replace(day=1)
 
 
-def rollup_rows(user: Any, filters: ReportFilters) -> QuerySet:
-    """The rollup rows that count in the report: visible to the user, in the window and scope, and
-    standing for at least one source row (a cancelled approval leaves a row of nothing)."""
-    return (
-        scoping.rollups_visible_to(user)
-        .filter(rollup_window_q(filters), scope_q(filters, ROLLUP), entries__gt=0)
-        .order_by()
-    )
+def _whole_months_end(as_of: dt.date) -> dt.date:
+    """The first day after the whole months up to `as_of` (its own month counts if it ends there)."""
+    after = _month_after(as_of)
+    return after if after == as_of + dt.timedelta(days=1) else as_of.replace(day=1)
+
+
+def split_window(filters: ReportFilters) -> tuple[Q | None, Q | None]:
+    """The window (`since` to `as_of`, Moscow days) as (months, days): a filter on `MoneyMonth` for
+    the months it holds whole and one on `MoneyRollup` for the days of the months it cuts; None where
+    there are none. Together they count every day of the window once."""
+    since, as_of = filters.since, filters.as_of
+    # Whole months run from `first` (inclusive) to `end` (exclusive); None: unbounded.
+    first = None if since is None else since if since.day == 1 else _month_after(since)
+    end = None if as_of is None else _whole_months_end(as_of)
+    if first is not None and end is not None and first >= end:
+        return None, Q(day__gte=since, day__lte=as_of)
+    months = Q()
+    days = []
+    if first is not None:
+        months &= Q(month__gte=first)
+        if since < first:
+            days.append(Q(day__gte=since, day__lt=first))
+    if end is not None:
+        months &= Q(month__lt=end)
+        if end <= as_of:
+            days.append(Q(day__gte=end, day__lte=as_of))
+    return months, reduce(operator.or_, days) if days else None
+
+
+def rollup_parts(user: Any, filters: ReportFilters) -> list[tuple[QuerySet, Any]]:
+    """The rollup rows that count in the report, as (rows, group expression for a `by`) for whole
+    months and for partial months' days: visible to the user, in the window and scope, standing for
+    at least one source row (a cancelled approval leaves a row of nothing)."""
+    months, days = split_window(filters)
+    parts = []
+    if months is not None:
+        rows = scoping.months_visible_to(user).filter(months, scope_q(filters, MONTHS), entries__gt=0)
+        parts.append((rows.order_by(), month_group_expression))
+    if days is not None:
+        rows = scoping.rollups_visible_to(user).filter(days, scope_q(filters, ROLLUP), entries__gt=0)
+        parts.append((rows.order_by(), rollup_group_expression))
+    return parts
+
+
+def month_group_expression(by: str) -> Any:
+    if by in PERIODS:
+        return Trunc("month", by, output_field=DateField())
+    return F(MONTH_GROUP_FIELD[by])
 
 
 def rollup_group_expression(by: str) -> Any:
@@ -142,21 +186,35 @@ def rollup_group_expression(by: str) -> Any:
 FIGURE_KINDS = {**KIND_FIGURES, "verified": VERIFIED, "approved": APPROVED}
 
 
+def rollup_sums(
+    user: Any, filters: ReportFilters, by: tuple[str, ...], figures: Iterable[str] = tuple(FIGURE_KINDS)
+) -> dict[tuple, dict[str, int]]:
+    """Signed kopeck sums of `figures` per group, a group being a tuple of keys (one per name in
+    `by`): one GROUP BY per part of the window, added up here; a group is there when any of its rows
+    is in the window."""
+    figures = tuple(figures)
+    kinds = [FIGURE_KINDS[name] for name in figures]
+    sums = {name: _kopecks_sum("amount", kind=FIGURE_KINDS[name]) for name in figures}
+    totals: dict[tuple, dict[str, int]] = defaultdict(lambda: dict.fromkeys(figures, 0))
+    for rows, expression in rollup_parts(user, filters):
+        groups = {f"group_{index}": expression(name) for index, name in enumerate(by)}
+        for row in rows.filter(kind__in=kinds).values(**groups).annotate(**sums):
+            key = tuple(_key(row[name]) for name in groups)
+            for name in figures:
+                totals[key][name] += row[name]
+    return totals
+
+
 def report_groups(user: Any, filters: ReportFilters, by: str | None = None) -> dict[Any, dict[str, Any]]:
-    """Every figure per group, in one GROUP BY over the rollup: {key: {"ledger": Totals, "verified":
-    Decimal, "approved": Decimal}}; a group is there when any of its rows is in the window."""
-    rows = (
-        rollup_rows(user, filters)
-        .values(group=rollup_group_expression(by or filters.by))
-        .annotate(**{name: _kopecks_sum("amount", kind=kind) for name, kind in FIGURE_KINDS.items()})
-    )
+    """Every figure per group, from the rollups: {key: {"ledger": Totals, "verified": Decimal,
+    "approved": Decimal}}; a group is there when any of its rows is in the window."""
     return {
-        _key(row["group"]): {
+        key: {
             "ledger": totals_from_kopecks(row),
             "verified": from_kopecks(row["verified"]),
             "approved": from_kopecks(row["approved"]),
         }
-        for row in rows
+        for (key,), row in rollup_sums(user, filters, (by or filters.by,)).items()
     }
 
 
@@ -184,11 +242,6 @@ def detail_groups(user: Any, filters: ReportFilters, by: str | None = None) -> d
         for row in rows:
             groups[_key(row["group"])][figure] = from_kopecks(row["total"])
     return dict(groups)
-
-
-def ledger_groups(user: Any, filters: ReportFilters, by: str | None = None) -> dict[Any, Totals]:
-    """Σ of each ledger kind per group, from the rollup."""
-    return {key: figures["ledger"] for key, figures in report_groups(user, filters, by).items()}
 
 
 @dataclass(frozen=True)
@@ -323,19 +376,14 @@ def build_report(user: Any, filters: ReportFilters) -> Report:
 
 
 def chart_data(user: Any, filters: ReportFilters) -> dict[str, Any]:
-    """Net paid (payouts minus recoveries) per month, cumulative, and per priority area: one query
-    over the rollup (and one for the areas' names)."""
-    rows = (
-        rollup_rows(user, filters)
-        .filter(kind__in=(LedgerKind.PAYOUT, LedgerKind.RECOVERY))
-        .values(month=rollup_group_expression("month"), area=F("agreement__application__priority_area_id"))
-        .annotate(net=_kopecks_sum("amount"))
-    )
+    """Net paid (payouts minus recoveries) per month, cumulative, and per priority area: the rollups
+    grouped by month and area (one query per part of the window, and one for the areas' names)."""
+    rows = rollup_sums(user, filters, ("month", "area"), figures=("paid", "recovered"))
     by_month: dict[dt.date, int] = defaultdict(int)
     by_area: dict[int | None, int] = defaultdict(int)
-    for row in rows:
-        by_month[_key(row["month"])] += row["net"]
-        by_area[row["area"]] += row["net"]
+    for (month, area), row in rows.items():
+        by_month[month] += row["paid"] + row["recovered"]  # recoveries are negative entries
+        by_area[area] += row["paid"] + row["recovered"]
     names = {area.pk: area.name for area in PriorityArea.objects.filter(pk__in=[k for k in by_area if k])}
     running = 0
     months = []

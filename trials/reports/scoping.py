@@ -9,7 +9,7 @@ from typing import Any
 from django.db.models import QuerySet
 
 from accounts.enums import Role
-from trials.models import Agreement, ClaimLine, LedgerEntry, MoneyRollup, Payout
+from trials.models import Agreement, ClaimLine, LedgerEntry, MoneyMonth, MoneyRollup, Payout
 from trials.policy import READ_ALL_ROLES, role_of
 
 
@@ -50,3 +50,7 @@ def payouts_visible_to(user: Any) -> QuerySet[Payout]:
 
 def rollups_visible_to(user: Any) -> QuerySet[MoneyRollup]:
     return _scoped(MoneyRollup.objects.all(), user, "agreement__organisation_id")
+
+
+def months_visible_to(user: Any) -> QuerySet[MoneyMonth]:
+    return _scoped(MoneyMonth.objects.all(), user, "organisation_id")

@@ -1,10 +1,12 @@
-"""The money rollup is derived state: at every date it equals the sums of the rows it stands for.
+"""The money rollups are derived state: at every date they equal the sums of the rows they stand for.
 
 Random histories are written through the real services (payouts proposed, approved, paid and
 cancelled; claim lines accepted, reduced, rejected and decided again on a later day; recoveries,
 closings). Then the rollup is compared with the ledger entries, accepted claim lines and approved
-payouts themselves: row by row (agreement, Moscow day, kind), cumulatively at the end of every day,
-and through the report, whose figures must be those the rows give (`queries.detail_groups`).
+payouts themselves: row by row (agreement, Moscow day, kind; and round, firm, area, month, kind for
+the monthly rollup), cumulatively at the end of every day, and through the report, whose figures must
+be those the rows give (`queries.detail_groups`) for windows that start and end inside months, on
+their first and last days, and across them.
 """
 
 from __future__ import annotations
@@ -20,13 +22,14 @@ from django.db import connection, transaction
 from django.db.models import Sum
 
 from core.errors import DomainError
+from grants.models import Application
 from tests import factories
 from tests.trials.conftest import add_line
 from tests.trials.reports.conftest import MOSCOW, moscow
 from trials import services
 from trials.balances import ZERO
 from trials.enums import ACCEPTED_LINE_STATES, PayoutState
-from trials.models import ClaimLine, LedgerEntry, MoneyRollup, Payout
+from trials.models import Agreement, ClaimLine, LedgerEntry, MoneyMonth, MoneyRollup, Payout
 from trials.reports.filters import NO_AREA, ReportFilters
 from trials.reports.queries import build_report, chart_data, detail_groups, report_groups
 
@@ -55,6 +58,34 @@ def expected_rollup() -> dict[tuple[int, dt.date, str], tuple[Decimal, int]]:
         if payout.state in APPROVED_STATES:
             add((payout.agreement_id, _day(payout.approved_at), "approved"), payout.amount)
     return {key: (amount, count) for key, (amount, count) in sums.items()}
+
+
+def expected_months() -> dict[tuple, tuple[Decimal, int]]:
+    """{(round, firm, area, month, kind): (Σ amount, rows)}: the expected daily rollup summed again by
+    each agreement's current round, firm and area and by month."""
+    groups = {
+        a.pk: (a.round_id, a.organisation_id, a.application.priority_area_id)
+        for a in Agreement.objects.select_related("application")
+    }
+    sums: dict = defaultdict(lambda: [ZERO, 0])
+    for (agreement, day, kind), (amount, count) in expected_rollup().items():
+        key = (*groups[agreement], day.replace(day=1), kind)
+        sums[key][0] += amount
+        sums[key][1] += count
+    return {key: (amount, count) for key, (amount, count) in sums.items()}
+
+
+def stored_months() -> dict[tuple, tuple[Decimal, int]]:
+    stored = {}
+    for row in MoneyMonth.objects.all():
+        if row.entries == 0:
+            assert row.amount == ZERO, row
+            continue
+        stored[(row.round_id, row.organisation_id, row.area_id, row.month, row.kind)] = (
+            row.amount,
+            row.entries,
+        )
+    return stored
 
 
 def stored_rollup() -> dict[tuple[int, dt.date, str], tuple[Decimal, int]]:
@@ -202,8 +233,9 @@ def test_the_rollup_equals_the_sums_of_its_rows_at_every_date(book, auditor, are
     firms = [factories.OrganisationFactory() for _ in range(3)]
     first, last = _history(book, seed, firms, areas)
     assert LedgerEntry.objects.filter(kind="payout").exists()
-    # Row by row: each agreement's money of each kind on each Moscow day.
+    # Row by row: each agreement's money of each kind on each Moscow day, and each group's in a month.
     assert stored_rollup() == expected_rollup()
+    assert stored_months() == expected_months()
     day = first - dt.timedelta(days=1)
     while day <= last:
         assert rollup_sums_by(day) == source_sums_by(day), day
@@ -211,6 +243,8 @@ def test_the_rollup_equals_the_sums_of_its_rows_at_every_date(book, auditor, are
             for filters in (
                 ReportFilters(by=by, as_of=day),
                 ReportFilters(by=by, as_of=day, since=day - dt.timedelta(days=20)),
+                ReportFilters(by=by, as_of=day, since=day - dt.timedelta(days=75)),
+                ReportFilters(by=by, since=day),
             ):
                 assert report_groups(auditor, filters) == detail_groups(auditor, filters), filters
         day += dt.timedelta(days=3)
@@ -314,3 +348,62 @@ def test_the_migration_backfill_rebuilds_what_the_triggers_kept(book, firm, area
         cursor.execute("SELECT trials_rollup_rebuild()")
     assert stored_rollup() == kept == expected_rollup()
     assert not MoneyRollup.objects.filter(entries=0).exists()  # the rebuild writes rows of something
+    assert stored_months() == expected_months()
+    assert not MoneyMonth.objects.filter(entries=0).exists()
+
+
+@pytest.mark.rule(35)
+@pytest.mark.parametrize(
+    ("since", "as_of"),
+    [
+        (None, None),
+        (dt.date(2026, 2, 1), dt.date(2026, 2, 28)),  # one whole month: no day of the daily rollup
+        (dt.date(2026, 2, 1), dt.date(2026, 2, 27)),
+        (dt.date(2026, 2, 2), dt.date(2026, 2, 28)),
+        (dt.date(2026, 2, 10), dt.date(2026, 2, 20)),  # inside one month
+        (dt.date(2026, 1, 31), dt.date(2026, 2, 1)),  # across a boundary, no whole month
+        (dt.date(2026, 1, 15), dt.date(2026, 3, 15)),  # a whole month between two partial ones
+        (dt.date(2026, 1, 1), dt.date(2026, 3, 31)),
+        (None, dt.date(2026, 2, 14)),
+        (None, dt.date(2026, 2, 28)),
+        (dt.date(2026, 2, 14), None),
+        (dt.date(2026, 2, 1), None),
+    ],
+)
+def test_a_window_is_counted_day_by_day_across_month_boundaries(book, auditor, firm, areas, since, as_of):
+    """One agreement with money on the first, middle and last day of each month: every window counts
+    exactly the days inside it, whether they come from whole months or from partial ones."""
+    agreement = book.agreement(at=moscow(2025, 12, 20), firm=firm, area=areas[0])
+    for month in (1, 2, 3):
+        last = (dt.date(2026, month, 1) + dt.timedelta(days=31)).replace(day=1) - dt.timedelta(days=1)
+        for day in (1, 14, last.day):
+            book.pay(
+                at=moscow(2026, month, day), agreement=agreement, amount=Decimal(f"{month}{day:02d}000.00")
+            )
+    for by in ("round", "month", "area"):
+        filters = ReportFilters(by=by, since=since, as_of=as_of)
+        assert report_groups(auditor, filters) == detail_groups(auditor, filters), filters
+    chart = chart_data(auditor, ReportFilters(since=since, as_of=as_of))
+    months = detail_groups(auditor, ReportFilters(by="month", since=since, as_of=as_of))
+    assert [Decimal(m["paid"]) for m in chart["months"]] == [
+        figures["ledger"].net_paid for _key, figures in sorted(months.items()) if figures["ledger"].paid
+    ]
+
+
+@pytest.mark.rule(35)
+def test_a_corrected_area_or_firm_moves_the_monthly_sums(book, auditor, firm, areas):
+    """The monthly rollup groups by each agreement's round, firm and area: correcting one (in the
+    admin, say) moves that agreement's sums to its new group in the same transaction."""
+    agreement = book.agreement(at=moscow(2026, 1, 10), firm=firm, area=areas[0])
+    book.pay(at=moscow(2026, 2, 3), agreement=agreement, amount=Decimal("400000.00"))
+    Application.objects.filter(pk=agreement.application_id).update(priority_area=areas[1])
+    assert stored_months() == expected_months()
+    assert {key[2] for key in stored_months()} == {areas[1].pk}
+    Application.objects.filter(pk=agreement.application_id).update(priority_area=None)
+    other = factories.OrganisationFactory()
+    Agreement.objects.filter(pk=agreement.pk).update(organisation=other)
+    assert stored_months() == expected_months()
+    assert {key[1:3] for key in stored_months()} == {(other.pk, None)}
+    for by in ("firm", "area"):
+        filters = ReportFilters(by=by)
+        assert report_groups(auditor, filters) == detail_groups(auditor, filters)
