@@ -106,7 +106,8 @@ def rounds_page_list(user: Any, *, state: str = "", program_id: int | None = Non
         qs = qs.filter(program_id=program_id)
     if _role(user) in READ_ALL_ROLES:
         qs = qs.annotate(application_count=Count("applications", distinct=True))
-    return qs
+    # Spelled out: a query with an aggregate ignores the model's default ordering.
+    return qs.order_by("-opens_at", "-id")
 
 
 def open_rounds(user: Any) -> QuerySet[Round]:
@@ -119,7 +120,11 @@ def open_rounds(user: Any) -> QuerySet[Round]:
 
 
 def programs_page_list(user: Any) -> QuerySet[Program]:
-    return programs_visible_to(user).annotate(round_count=Count("rounds", distinct=True))
+    return (
+        programs_visible_to(user)
+        .annotate(round_count=Count("rounds", distinct=True))
+        .order_by("-created_at", "-id")  # an aggregate query ignores the model's default ordering
+    )
 
 
 # --- dashboard panels (called with the signed-in user) ------------------------------------------
