@@ -4,12 +4,15 @@ real services, files that pass the content checks, and helpers to file and verif
 from __future__ import annotations
 
 import datetime as dt
+import threading
 from decimal import Decimal
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
 from django.utils import timezone, translation
 
+from core.errors import Conflict
 from grants.models import Application, CoveredTrial
 from tests import factories
 from trials import services
@@ -194,3 +197,31 @@ def verified_claim(applicant, officer, agreement, amounts=(Decimal("1000000.00")
 @pytest.fixture
 def second_officer(ministry):
     return factories.OfficerFactory(organisation=ministry)
+
+
+def race(calls) -> list[str]:
+    """Run `calls` in threads released together (each on its own database connection); their
+    outcomes, sorted: "ok" or "409:<code>" for a refused conflict. Any other error fails the test."""
+    barrier = threading.Barrier(len(calls))
+    outcomes: list[str] = []
+    errors: list[BaseException] = []
+
+    def run(call):
+        try:
+            barrier.wait(timeout=10)
+            call()
+            outcomes.append("ok")
+        except Conflict as exc:
+            outcomes.append(f"409:{exc.code}")
+        except BaseException as exc:
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(call,)) for call in calls]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert errors == []
+    return sorted(outcomes)

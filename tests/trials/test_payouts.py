@@ -4,7 +4,6 @@ order; paid money never edited; recoveries as new negative entries, at most the 
 from __future__ import annotations
 
 import datetime as dt
-import threading
 from decimal import Decimal
 
 import pytest
@@ -12,7 +11,7 @@ from django.db import DatabaseError, connection, transaction
 
 from core.errors import Conflict, DomainError, Forbidden
 from tests import factories
-from tests.trials.conftest import CAP, make_selected, record_success, sign, verified_claim
+from tests.trials.conftest import CAP, make_selected, race, record_success, sign, verified_claim
 from trials import services
 from trials.balances import agreement_balances
 from trials.enums import LedgerKind, PayoutState
@@ -214,32 +213,6 @@ def test_only_officers_move_money(officer, applicant, auditor, successful_agreem
 
 
 # --- concurrency on PostgreSQL ------------------------------------------------------------------------
-def _race(calls):
-    barrier = threading.Barrier(len(calls))
-    outcomes: list[str] = []
-    errors: list[BaseException] = []
-
-    def run(call):
-        try:
-            barrier.wait(timeout=10)
-            call()
-            outcomes.append("ok")
-        except Conflict as exc:
-            outcomes.append(f"409:{exc.code}")
-        except BaseException as exc:
-            errors.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(call,)) for call in calls]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert errors == []
-    return sorted(outcomes)
-
-
 def _successful(officer, firm):
     agreement = services.agreement_create(
         actor=officer, application=make_selected(officer=officer, firm=firm)
@@ -256,7 +229,7 @@ def test_two_officers_approving_one_payout_one_wins(officer, applicant, ministry
     agreement = _successful(officer, applicant.organisation)
     payout = services.payout_propose(actor=officer, claim=verified_claim(applicant, officer, agreement))
     approvers = [factories.OfficerFactory(organisation=ministry) for _ in range(2)]
-    outcomes = _race([lambda who=who: services.payout_approve(actor=who, payout=payout) for who in approvers])
+    outcomes = race([lambda who=who: services.payout_approve(actor=who, payout=payout) for who in approvers])
     assert outcomes == ["409:stale_state", "ok"]
     payout.refresh_from_db()
     assert payout.state == PayoutState.APPROVED and payout.approved_by in approvers
@@ -271,7 +244,7 @@ def test_parallel_payouts_on_one_agreement_never_pass_the_cap(officer, applicant
         for n in range(6)
     ]  # 6 × 2 400 000 wanted against a cap of 10 000 000
     proposers = [factories.OfficerFactory(organisation=ministry) for _ in claims]
-    _race(
+    race(
         [
             lambda c=c, who=who: services.payout_propose(actor=who, claim=c)
             for c, who in zip(claims, proposers, strict=True)
@@ -289,6 +262,6 @@ def test_parallel_payouts_on_one_agreement_never_pass_the_cap(officer, applicant
             actor=payer, payout=payout, payment_order_number=str(n), payment_order_date=TODAY()
         )
 
-    assert _race([lambda p=p, n=n: mark(p, n) for n, p in enumerate(payouts)]) == ["ok"] * len(payouts)
+    assert race([lambda p=p, n=n: mark(p, n) for n, p in enumerate(payouts)]) == ["ok"] * len(payouts)
     balances = agreement_balances(agreement)
     assert balances.paid == CAP and balances.remaining_cap == 0

@@ -20,11 +20,12 @@ import pytest
 import time_machine
 from django.db import connection, transaction
 from django.db.models import Sum
+from django.utils import timezone
 
 from core.errors import DomainError
 from grants.models import Application
 from tests import factories
-from tests.trials.conftest import add_line
+from tests.trials.conftest import add_line, race
 from tests.trials.reports.conftest import MOSCOW, moscow
 from trials import services
 from trials.balances import ZERO
@@ -406,4 +407,37 @@ def test_a_corrected_area_or_firm_moves_the_monthly_sums(book, auditor, firm, ar
     assert {key[1:3] for key in stored_months()} == {(other.pk, None)}
     for by in ("firm", "area"):
         filters = ReportFilters(by=by)
+        assert report_groups(auditor, filters) == detail_groups(auditor, filters)
+
+
+@pytest.mark.rule(35)
+@pytest.mark.django_db(transaction=True)
+def test_payouts_of_one_group_paid_at_once_all_reach_its_month(book, auditor, firm, areas):
+    """Agreements of one round, firm and area share their monthly rows: payouts of four of them marked
+    paid at the same moment queue on the row, and every one is counted, none lost, none deadlocked."""
+    caps = [Decimal("5000000.00")] * 4
+    applications = book.select(at=moscow(2026, 1, 5), firms=[firm] * 4, caps=caps, budget=Decimal("40000000"))
+    payouts = []
+    for application in applications:
+        agreement = book.start(at=moscow(2026, 1, 6), application=application, area=areas[0])
+        claim = book.claim(at=moscow(2026, 2, 1), agreement=agreement, amounts=(Decimal("1000000.00"),))
+        payouts.append(
+            book.approve(at=moscow(2026, 2, 2), payout=book.propose(at=moscow(2026, 2, 1), claim=claim))
+        )
+    today = timezone.localdate()
+
+    def mark(payout):
+        services.payout_mark_paid(
+            actor=book.officer,
+            payout=payout,
+            payment_order_number=f"PO-{payout.pk}",
+            payment_order_date=today,
+        )
+
+    assert race([lambda p=p: mark(p) for p in payouts]) == ["ok"] * 4
+    paid = MoneyMonth.objects.get(kind="payout")
+    assert (paid.area_id, paid.month, paid.entries) == (areas[0].pk, today.replace(day=1), 4)
+    assert paid.amount == sum(p.amount for p in payouts)
+    assert stored_months() == expected_months()
+    for filters in (ReportFilters(by="firm"), ReportFilters(by="month", since=today)):
         assert report_groups(auditor, filters) == detail_groups(auditor, filters)
