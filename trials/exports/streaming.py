@@ -89,7 +89,7 @@ def csv_blocks(table: str, user: Any, filters: ReportFilters) -> Iterator[bytes]
         digest.update(data)
         return data
 
-    yield emit(BOM + writer.writerow(tables.headers(table)))
+    yield emit(BOM + writer.writerow(tables.headers(table, filters)))
     converters = cell_converters(table)
     count = 0
     block: list[str] = []

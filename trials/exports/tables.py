@@ -70,8 +70,14 @@ TABLES = {"ledger": LEDGER_COLUMNS, "report": REPORT_COLUMNS}
 TABLE_TITLES = {"ledger": _("Ledger"), "report": _("Report")}
 
 
-def headers(table: str) -> list[str]:
-    return [str(column.header) for column in TABLES[table]]
+def headers(table: str, filters: ReportFilters) -> list[str]:
+    """Column titles; over a period the remaining cap is a change, not a balance (as on the page)."""
+    names = [str(column.header) for column in TABLES[table]]
+    if table == "report" and filters.is_period:
+        names[[c.source for c in REPORT_COLUMNS].index("remaining_cap")] = str(
+            _("Change in remaining cap, ₽")
+        )
+    return names
 
 
 def ledger_rows_queryset(user: Any, filters: ReportFilters) -> QuerySet:

@@ -75,10 +75,10 @@ def _writers(workbook: Any, table: str) -> list[Callable[[Any, int, int, Any], N
     return [by_kind[column.kind] for column in tables.TABLES[table]]
 
 
-def _new_sheet(workbook: Any, table: str, number: int, bold: Any) -> Any:
+def _new_sheet(workbook: Any, table: str, filters: ReportFilters, number: int, bold: Any) -> Any:
     title = str(tables.TABLE_TITLES[table])
     sheet = workbook.add_worksheet(title if number == 1 else f"{title} ({number})")
-    sheet.write_row(0, 0, tables.headers(table), bold)
+    sheet.write_row(0, 0, tables.headers(table, filters), bold)
     sheet.freeze_panes(1, 0)
     return sheet
 
@@ -108,7 +108,7 @@ def write_workbook(
         for values in tables.raw_rows(table, user, filters):
             if row_in_sheet >= rows_per_sheet:
                 sheets += 1
-                sheet, row_in_sheet = _new_sheet(workbook, table, sheets, bold), 0
+                sheet, row_in_sheet = _new_sheet(workbook, table, filters, sheets, bold), 0
             row_in_sheet += 1
             for col, (write, value) in enumerate(zip(writers, values, strict=True)):
                 write(sheet, row_in_sheet, col, value)
@@ -116,7 +116,7 @@ def write_workbook(
             if written % PROGRESS_EVERY == 0:
                 job_progress(job, progress=written * 100 // max(expected, written + 1), rows=written)
         if sheet is None:
-            _new_sheet(workbook, table, 1, bold)
+            _new_sheet(workbook, table, filters, 1, bold)
         manifest = build_manifest(
             table=table, filters=filters.as_manifest(), user=user, generated_at=generated_at, rows=written
         )

@@ -340,6 +340,8 @@ def _labels(filters: ReportFilters, keys: set) -> dict[Any, dict]:
 
 
 def _total_budget(filters: ReportFilters, rows: list[ReportRow]) -> Decimal | None:
+    if filters.is_period:
+        return None
     if filters.by == "round":
         return sum((row.budget or ZERO for row in rows), ZERO)
     if filters.round_id:
@@ -359,7 +361,9 @@ def build_report(user: Any, filters: ReportFilters) -> Report:
             ledger=groups[key]["ledger"] if key in groups else Totals(),
             verified=groups[key]["verified"] if key in groups else ZERO,
             approved=groups[key]["approved"] if key in groups else ZERO,
-            budget=info.get("budget"),
+            # A budget is a stock: beside a period's movements it would make "uncommitted" a sum of
+            # unlike things, so a period report has none.
+            budget=None if filters.is_period else info.get("budget"),
             drill=info.get("drill", {}),
         )
         for key, info in labels.items()

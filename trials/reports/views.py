@@ -74,7 +74,7 @@ def report(request: HttpRequest) -> HttpResponse:
             "group_label": dict(GROUPINGS)[filters.by],
             "charts": queries.chart_data(request.user, filters),
             "query": urlencode(filters.as_query()),
-            "show_budget": filters.by == "round",
+            "show_budget": filters.by == "round" and not filters.is_period,
             "xlsx_tables": XLSX_TABLES,
         },
     )

@@ -127,6 +127,20 @@ def test_the_report_csv_is_for_ministry_readers_only(client, auditor, two_firms)
     download(client, reviewer, LEDGER_CSV, status=403)
 
 
+def test_a_period_report_csv_has_no_budgets_and_names_the_cap_column_a_change(client, auditor, two_firms):
+    _response, body, _manifest = download(client, auditor, REPORT_CSV, {"since": "2026-01-01"})
+    rows = rows_of(body)
+    header = rows[0]
+    assert header[header.index("Budget, ₽") + 1] == "Committed, ₽"
+    assert "Change in remaining cap, ₽" in header and "Remaining cap, ₽" not in header
+    budget, uncommitted = header.index("Budget, ₽"), header.index("Uncommitted budget, ₽")
+    assert all(row[budget] == "" and row[uncommitted] == "" for row in rows[1:])
+    _response, body, _manifest = download(client, auditor, REPORT_CSV)
+    header, *rest = rows_of(body)
+    assert "Remaining cap, ₽" in header
+    assert rest[-1][0] == "Total" and rest[-1][header.index("Budget, ₽")] != ""
+
+
 def test_bad_filters_give_a_readable_400(client, auditor, two_firms):
     client.force_login(auditor)
     response = client.get(LEDGER_CSV, {"as_of": "not a date"})

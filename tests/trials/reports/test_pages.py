@@ -75,6 +75,20 @@ def test_as_of_a_date_before_the_payment_shows_nothing_paid(client, auditor, pai
     assert cell(html, str(report_round.pk), "committed") == rub("10000000.00")
 
 
+def test_a_period_shows_movements_without_budgets(client, auditor, paid, report_round):
+    """Since a day, figures are the period's movements: the round's budget (a stock) is not set
+    beside them, and the cap column says it is a change."""
+    html = get(client, auditor, REPORT, {"since": "2026-02-01", "as_of": "2026-02-28"})
+    group = str(report_round.pk)
+    assert cell(html, group, "committed") == rub("0.00")  # committed in January
+    assert cell(html, group, "net_paid") == rub("1500000.00")
+    assert cell(html, group, "remaining_cap") == rub("-1500000.00")  # the cap left fell by what was paid
+    assert "Change in remaining cap" in html
+    assert 'data-figure="uncommitted_budget"' not in html and ">Budget<" not in html
+    balances = get(client, auditor, REPORT)
+    assert ">Budget<" in balances and "Change in remaining cap" not in balances
+
+
 def test_grouping_by_firm_and_by_area(client, auditor, paid, firm, areas):
     html = get(client, auditor, REPORT, {"by": "firm"})
     assert firm.name in html and f"INN {firm.inn}" in html
