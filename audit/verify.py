@@ -9,6 +9,7 @@ successful checkpoint. They catch a deleted tail and a chain recomputed after an
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from contextlib import nullcontext
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
@@ -93,18 +94,21 @@ def _check(row: Any, expected_id: int, prev_hash: str, anchors: dict[int, str]) 
     return "", ""
 
 
-def verify_chain(*, chunk_size: int = 2000) -> ChainReport:
-    """Walk the whole trail in id order and report the first broken event, if any."""
+def verify_chain(*, chunk_size: int = 2000, progress: Callable[[int], None] | None = None) -> ChainReport:
+    """Walk the whole trail in id order and report the first broken event, if any. `progress` is
+    told the number of events checked after every `chunk_size` of them."""
     head_id, anchors = _anchors()
     # On PostgreSQL a transaction lets the server-side cursor stream; in autocommit Django opens it
     # WITH HOLD, which materialises the whole result before the first row. SQLite's transactions
     # take the write lock (IMMEDIATE mode), so there the walk runs without one.
     in_transaction = transaction.atomic() if connection.vendor == "postgresql" else nullcontext()
     with in_transaction:
-        return _walk(head_id, anchors, chunk_size)
+        return _walk(head_id, anchors, chunk_size, progress)
 
 
-def _walk(head_id: int, anchors: dict[int, str], chunk_size: int) -> ChainReport:
+def _walk(
+    head_id: int, anchors: dict[int, str], chunk_size: int, progress: Callable[[int], None] | None
+) -> ChainReport:
     checked = 0
     last_id, last_hash = 0, GENESIS_HASH
     rows = AuditEvent.objects.order_by("id").values_list(*COLUMNS, named=True).iterator(chunk_size=chunk_size)
@@ -123,6 +127,8 @@ def _walk(head_id: int, anchors: dict[int, str], chunk_size: int) -> ChainReport
                 head_event_id=head_id,
             )
         last_id, last_hash = row.id, row.hash
+        if progress is not None and checked % chunk_size == 0:
+            progress(checked)
     if last_id < head_id:
         return ChainReport(
             ok=False,

@@ -1,20 +1,24 @@
-"""The auditors' trail pages: the list with filters and chain status, one event, verify now, CSV."""
+"""The auditors' trail pages: the list with filters and chain status, one event, verify now (a
+background walk with its progress and certificate), CSV."""
 
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
-from django.shortcuts import render
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
-from audit import selectors
+from audit import jobs, selectors
 from audit.exports import MOSCOW, csv_lines
 from audit.filters import AuditEventFilter
 from audit.models import AuditEvent
-from audit.verify import stored_hash_matches, verify_chain
+from audit.verify import stored_hash_matches
 from core import policy
+from core.errors import NotFound
+from core.jobs import job_file
+from core.models_jobs import Job
 
 PAGE_SIZE = 50
 FILTER_KEYS = tuple(AuditEventFilter.base_filters)
@@ -81,12 +85,53 @@ def event_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def verify(request: HttpRequest) -> HttpResponse:
-    """Walk the whole chain now and show the result. Reads only: nothing is recorded (rule 37)."""
+    """Ask a worker to walk the whole chain (see audit.jobs); the panel then follows its progress."""
     _require_reader(request)
-    status = selectors.chain_status(verify_chain())
+    job = jobs.verify_request(actor=request.user)
     if request.htmx:
-        return render(request, "audit/_chain_status.html", {"status": status})
-    return render(request, "audit/verify.html", {"status": status})
+        return render(request, "audit/_verify_job.html", _job_context(job))
+    return redirect("audit:verify_job", pk=job.pk)
+
+
+def _verify_job(request: HttpRequest, pk: int) -> Job:
+    _require_reader(request)
+    job = jobs.verify_jobs_visible_to(request.user).filter(pk=pk).first()
+    if job is None:
+        raise Http404
+    return job
+
+
+def _job_context(job: Job) -> dict:
+    report = jobs.report_of(job)
+    return {"job": job, "status": selectors.chain_status(report) if report else None}
+
+
+@login_required
+@require_GET
+def verify_job(request: HttpRequest, pk: int) -> HttpResponse:
+    """One walk: its progress (htmx polls the panel until it ends), then the verdict and certificate."""
+    job = _verify_job(request, pk)
+    template = "audit/_verify_job.html" if request.htmx else "audit/verify.html"
+    return render(request, template, _job_context(job))
+
+
+@login_required
+@require_GET
+def verify_certificate(request: HttpRequest, pk: int) -> HttpResponse:
+    """The finished walk's certificate (JSON), with its SHA-256 in a header."""
+    job = _verify_job(request, pk)
+    try:
+        path = job_file(job)
+    except NotFound as exc:
+        raise Http404(exc.message) from exc
+    response = FileResponse(
+        open(path, "rb"),  # noqa: SIM115 - FileResponse closes it
+        as_attachment=True,
+        filename=job.file_name,
+        content_type=job.content_type,
+    )
+    response["X-Checksum-SHA256"] = job.sha256
+    return response
 
 
 @login_required

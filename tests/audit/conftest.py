@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from contextlib import contextmanager
+from datetime import UTC, datetime
+from decimal import Decimal
 
 import pytest
 from django.db import connection
 from django.utils import translation
 
 from audit.models import AuditEvent
-from audit.services import record_event
+from audit.services import EventSpec, record_event
 
 TRIGGER = "audit_auditevent_append_only"
 
@@ -80,3 +82,17 @@ def chain(officer):
     ]
     assert [e.id for e in events] == list(range(events[0].id, events[0].id + 5))
     return events
+
+
+def event_specs(obj, n: int) -> list[EventSpec]:
+    """`n` events about `obj` with Decimal and datetime values (which JSON storage changes)."""
+    return [
+        EventSpec(
+            action="organisation.update",
+            obj=obj,
+            before={"name": f"Name {i}", "amount": Decimal("10.50")},
+            after={"name": f"Name {i + 1}", "at": datetime(2026, 1, 2, 3, 4, tzinfo=UTC)},
+            reason=f"step {i}" if i % 2 else "",
+        )
+        for i in range(n)
+    ]

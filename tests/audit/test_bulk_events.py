@@ -2,35 +2,19 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-from decimal import Decimal
-
 import pytest
 
 from audit.hashing import GENESIS_HASH
 from audit.models import AuditEvent, ChainHead
 from audit.services import EventSpec, record_event, record_events
 from audit.verify import stored_hash_matches, verify_chain
-from tests.audit.conftest import raw_sql, trigger_disabled
+from tests.audit.conftest import event_specs, raw_sql, trigger_disabled
 
 pytestmark = [pytest.mark.django_db, pytest.mark.rule(36)]
 
 
-def _specs(obj, n: int) -> list[EventSpec]:
-    return [
-        EventSpec(
-            action="organisation.update",
-            obj=obj,
-            before={"name": f"Name {i}", "amount": Decimal("10.50")},
-            after={"name": f"Name {i + 1}", "at": datetime(2026, 1, 2, 3, 4, tzinfo=UTC)},
-            reason=f"step {i}" if i % 2 else "",
-        )
-        for i in range(n)
-    ]
-
-
 def test_bulk_events_on_an_empty_trail_verify(officer):
-    events = record_events(actor=officer, events=_specs(officer.organisation, 4))
+    events = record_events(actor=officer, events=event_specs(officer.organisation, 4))
     assert [e.id for e in events] == [1, 2, 3, 4]
     assert events[0].prev_hash == GENESIS_HASH
     assert [e.prev_hash for e in events[1:]] == [e.hash for e in events[:-1]]
@@ -39,7 +23,7 @@ def test_bulk_events_on_an_empty_trail_verify(officer):
 
 
 def test_bulk_events_between_single_events_verify(officer, chain):
-    events = record_events(actor=officer, events=_specs(officer.organisation, 25), batch_size=10)
+    events = record_events(actor=officer, events=event_specs(officer.organisation, 25), batch_size=10)
     assert events[0].id == chain[-1].id + 1 and events[0].prev_hash == chain[-1].hash
     head = ChainHead.objects.get(id=1)
     assert (head.last_event_id, head.last_hash) == (events[-1].id, events[-1].hash)
@@ -52,7 +36,7 @@ def test_bulk_events_between_single_events_verify(officer, chain):
 
 
 def test_stored_bulk_events_hash_to_their_own_fields(officer):
-    record_events(actor=officer, events=_specs(officer.organisation, 3))
+    record_events(actor=officer, events=event_specs(officer.organisation, 3))
     stored = list(AuditEvent.objects.order_by("id"))
     assert all(stored_hash_matches(e) for e in stored)
     first = stored[0]
@@ -84,7 +68,7 @@ def test_system_actor_and_explicit_object_fields(officer):
 @pytest.mark.parametrize("n", [3, 30])
 def test_query_count_does_not_grow_with_the_batch(officer, django_assert_num_queries, n):
     ChainHead.objects.get_or_create(id=1)
-    specs = _specs(officer.organisation, n)
+    specs = event_specs(officer.organisation, n)
     # savepoint, head lock, one INSERT, head UPDATE, release
     with django_assert_num_queries(5):
         record_events(actor=officer, events=specs, batch_size=1000)
@@ -110,7 +94,7 @@ def test_unsaved_object_is_refused_and_nothing_is_written(officer):
 
 
 def test_an_edit_inside_a_bulk_batch_is_named(officer, chain):
-    events = record_events(actor=officer, events=_specs(officer.organisation, 5))
+    events = record_events(actor=officer, events=event_specs(officer.organisation, 5))
     with trigger_disabled():
         raw_sql("UPDATE audit_auditevent SET reason = 'forged' WHERE id = %s", [events[2].id])
     report = verify_chain()

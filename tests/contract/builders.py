@@ -689,3 +689,16 @@ def job(world: World) -> models.Model:
         rows=1,
         manifest={"table": "ledger"},
     )
+
+
+@stage
+def verify_job(world: World) -> models.Model:
+    """An auditor's walk of the audit chain (audit.jobs), run to the end with its certificate."""
+    if "verify_job" not in world.stages:
+        from audit import jobs
+        from core.models_jobs import Job
+
+        job = jobs.verify_request(actor=world.people.auditor)
+        jobs.verify_run(job_id=job.pk)
+        world.stages["verify_job"] = Job.objects.get(pk=job.pk)
+    return world.stages["verify_job"]
