@@ -198,10 +198,16 @@ class PublishingTo:
         self.url = broker_url
 
     def _reset(self) -> None:
+        from kombu import pools
+
         if self.app._pool is not None:
             self.app._pool.force_close_all()
         self.app._pool = None
-        self.app.amqp._producer_pool = None
+        self.app.__dict__.pop("amqp", None)
+        # kombu keeps producer pools per broker in a registry of its own: one there would still hold
+        # the connections closed above, and every later publish to that broker (an in-process test
+        # worker's, when it started before this test) fails with "Acquire on closed pool".
+        pools.reset()
 
     def __enter__(self) -> PublishingTo:
         self.saved = (self.app.conf.broker_url, self.app.conf.broker_transport_options)
