@@ -3,8 +3,11 @@ the audit trail apply here as everywhere else."""
 
 from __future__ import annotations
 
+from contextvars import ContextVar
+
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.contrib.auth.forms import AdminPasswordChangeForm
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
@@ -79,8 +82,27 @@ def _role_checked(form_class: type, actor: User, obj: User | None) -> type:
     return RoleChecked
 
 
+# Who is changing a password: Django's password view builds its form without the request, so the
+# view puts the actor here for the form's save (a ContextVar: one value per request thread or task).
+_PASSWORD_ACTOR: ContextVar[User | None] = ContextVar("password_actor", default=None)
+
+
+class AuditedPasswordChangeForm(AdminPasswordChangeForm):
+    """The admin's "change password" form, saved through `services.user_set_password`: the same
+    checks as elsewhere and an audit event naming who set (or disabled) the password."""
+
+    def save(self, commit: bool = True) -> User:
+        actor = _PASSWORD_ACTOR.get()
+        if actor is None:
+            raise RuntimeError("AuditedPasswordChangeForm saves only inside UserAdmin.user_change_password")
+        usable = self.cleaned_data.get("set_usable_password", True)
+        password = self.cleaned_data["password1"] if usable else None
+        return services.user_set_password(actor=actor, user=self.user, password=password)
+
+
 @admin.register(User)
 class UserAdmin(DjangoUserAdmin):
+    change_password_form = AuditedPasswordChangeForm
     list_display = ["username", "get_full_name", "role", "organisation", "is_active", "last_login"]
     list_filter = ["role", "is_active", "organisation__kind"]
     search_fields = [
@@ -120,6 +142,13 @@ class UserAdmin(DjangoUserAdmin):
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False  # deactivate instead: people are actors in the audit trail
+
+    def user_change_password(self, request, id, form_url=""):
+        token = _PASSWORD_ACTOR.set(request.user)
+        try:
+            return super().user_change_password(request, id, form_url)
+        finally:
+            _PASSWORD_ACTOR.reset(token)
 
     def get_form(self, request, obj=None, **kwargs):
         return _role_checked(super().get_form(request, obj, **kwargs), request.user, obj)

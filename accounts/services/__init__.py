@@ -12,7 +12,13 @@ from accounts.services.two_factor import (
     otp_enrol_confirm,
     otp_enrol_start,
 )
-from accounts.services.users import user_create, user_set_language, user_update, user_update_profile
+from accounts.services.users import (
+    user_create,
+    user_set_language,
+    user_set_password,
+    user_update,
+    user_update_profile,
+)
 
 __all__ = [
     "api_token_create",
@@ -27,6 +33,7 @@ __all__ = [
     "otp_enrol_start",
     "user_create",
     "user_set_language",
+    "user_set_password",
     "user_update",
     "user_update_profile",
 ]

@@ -129,6 +129,28 @@ def user_update(
     return locked
 
 
+def user_set_password(*, actor: User, user: User, password: str | None) -> User:
+    """An administrator (or an officer, for the roles they manage) sets a person's password, or with
+    None disables password sign-in. The trail records who did it and when, never the password."""
+    if user.role not in roles_assignable_by(actor):
+        raise Forbidden("forbidden", _("You may not change this person's account."))
+    with transaction.atomic():
+        locked = User.objects.select_for_update(of=("self",)).get(pk=user.pk)
+        if password:
+            check_password(password, locked)
+            locked.set_password(password)
+        else:
+            locked.set_unusable_password()
+        locked.save(update_fields=["password"])
+        record_event(
+            actor=actor,
+            action="user.set_password" if password else "user.disable_password",
+            obj=locked,
+            after={"password_sign_in": bool(password)},
+        )
+    return locked
+
+
 def user_update_profile(*, user: User, first_name: str, last_name: str, email: str) -> User:
     """A person corrects their own name and e-mail; role and organisation are not theirs to change."""
     with transaction.atomic():

@@ -109,3 +109,30 @@ def test_admin_cannot_delete_people_or_organisations(admin_client, applicant):
         == 403
     )
     assert Organisation.objects.filter(pk=applicant.organisation_id).exists()
+
+
+@pytest.mark.rule(36)
+@pytest.mark.django_db
+def test_admin_password_change_goes_through_the_service_and_into_the_trail(admin_client, applicant):
+    url = f"/admin/accounts/user/{applicant.pk}/password/"
+    weak = {"password1": "123", "password2": "123", "usable_password": "true"}
+    response = admin_client.post(url, weak)
+    assert response.status_code == 200 and response.context["form"].errors  # refused, nothing changed
+    assert not AuditEvent.objects.filter(action__startswith="user.").exists()
+
+    response = admin_client.post(
+        url, {"password1": "Another-long-pass-7", "password2": "Another-long-pass-7"}
+    )
+    assert response.status_code == 302
+    applicant.refresh_from_db()
+    assert applicant.check_password("Another-long-pass-7")
+    event = AuditEvent.objects.get(action="user.set_password")
+    assert event.object_id == str(applicant.pk) and event.after == {"password_sign_in": True}
+    assert event.actor_id == User.objects.get(username="root").pk
+    assert "Another-long-pass-7" not in str(event.before) + str(event.after) + event.reason
+
+    response = admin_client.post(url, {"usable_password": "false", "unset-password": "1"})
+    assert response.status_code == 302
+    applicant.refresh_from_db()
+    assert not applicant.has_usable_password()
+    assert AuditEvent.objects.get(action="user.disable_password").after == {"password_sign_in": False}
