@@ -12,6 +12,7 @@ from typing import Any
 from django.utils.translation import gettext_lazy as _
 
 from accounts.enums import Role
+from core.errors import Forbidden
 from core.workflow import SYSTEM_ROLE, Transition, Workflow
 from trials.enums import ACCEPTED_LINE_STATES, OUTSTANDING_PAYOUT_STATES, LineState
 from trials.enums import AgreementState as AS
@@ -176,15 +177,16 @@ LINE_WORKFLOW = Workflow(
 
 # --- payouts --------------------------------------------------------------------------------------
 def not_the_verifier(payout: Payout, actor: Any, data: dict) -> str | None:
-    """Rule 34: the approver is a second officer — neither who proposed nor who verified the claim."""
+    """Rule 34: the approver is a second officer — neither who proposed nor who verified the claim.
+    It refuses the person, not the payout's state: Forbidden (403), where other guards say 400."""
     actor_id = getattr(actor, "pk", None)
     if actor_id is None:
         return None
     if payout.proposed_by_id == actor_id:
-        return str(_("A second officer approves: you proposed this payout."))
+        raise Forbidden("second_officer_required", _("A second officer approves: you proposed this payout."))
     claim = payout.claim
     if claim.verified_by_id == actor_id or claim.lines.filter(verified_by_id=actor_id).exists():
-        return str(_("A second officer approves: you verified this claim."))
+        raise Forbidden("second_officer_required", _("A second officer approves: you verified this claim."))
     return None
 
 

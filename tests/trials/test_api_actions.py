@@ -423,10 +423,10 @@ def test_payout_proposed_approved_by_a_second_officer_and_paid_once(
     url = f"/api/v1/payouts/{proposed.data['id']}/"
     refused(proposer.post(url + "approve/", format="json"), 400, "idempotency_key_required")
     by_proposer = proposer.post(url + "approve/", format="json", **key())
-    refused(by_proposer, 400, "guard_failed")  # the workflow's guard (rule 34), not the role
+    refused(by_proposer, 403, "second_officer_required")  # the person is refused (rule 34), not the role
     assert "proposed this payout" in by_proposer.data["message"]
     by_verifier = api_for(officer).post(url + "approve/", format="json", **key())
-    refused(by_verifier, 400, "guard_failed")
+    refused(by_verifier, 403, "second_officer_required")
     assert "verified this claim" in by_verifier.data["message"]
     assert Payout.objects.get().state == "proposed"
     approver = api_for(third_officer)
