@@ -1,4 +1,4 @@
-"""API shapes of the trail. Read-only: nothing here writes."""
+"""API shapes of the trail and of its verification walks. Nothing here writes."""
 
 from __future__ import annotations
 
@@ -49,3 +49,19 @@ class ChainReportSerializer(serializers.Serializer):
     detail = serializers.CharField(allow_blank=True)
     head_event_id = serializers.IntegerField(help_text="The last event the chain head records.")
     checked_at = serializers.DateTimeField()
+
+
+class ChainVerificationSerializer(serializers.Serializer):
+    """One walk of the chain asked for through the API or the page (audit.jobs), with its outcome."""
+
+    id = serializers.IntegerField()
+    state = serializers.ChoiceField(choices=["queued", "running", "done", "failed"])
+    progress = serializers.IntegerField(help_text="Per cent of the chain walked (100 when done).")
+    events_checked = serializers.IntegerField(source="rows")
+    requested_at = serializers.DateTimeField(source="created_at")
+    finished_at = serializers.DateTimeField(allow_null=True)
+    error = serializers.CharField(allow_blank=True, help_text="Why the walk failed (state `failed`).")
+    report = ChainReportSerializer(allow_null=True, help_text="The outcome, once the walk is done.")
+    certificate_sha256 = serializers.CharField(
+        source="sha256", allow_blank=True, help_text="SHA-256 of the certificate file (state `done`)."
+    )

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
@@ -16,8 +16,7 @@ from audit.filters import AuditEventFilter
 from audit.models import AuditEvent
 from audit.verify import stored_hash_matches
 from core import policy
-from core.errors import NotFound
-from core.jobs import job_file
+from core.jobs import job_file_response
 from core.models_jobs import Job
 
 PAGE_SIZE = 50
@@ -119,19 +118,7 @@ def verify_job(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 def verify_certificate(request: HttpRequest, pk: int) -> HttpResponse:
     """The finished walk's certificate (JSON), with its SHA-256 in a header."""
-    job = _verify_job(request, pk)
-    try:
-        path = job_file(job)
-    except NotFound as exc:
-        raise Http404(exc.message) from exc
-    response = FileResponse(
-        open(path, "rb"),  # noqa: SIM115 - FileResponse closes it
-        as_attachment=True,
-        filename=job.file_name,
-        content_type=job.content_type,
-    )
-    response["X-Checksum-SHA256"] = job.sha256
-    return response
+    return job_file_response(_verify_job(request, pk))
 
 
 @login_required

@@ -24,6 +24,7 @@ from typing import Any
 from django.conf import settings
 from django.db import transaction
 from django.db.models import F, QuerySet
+from django.http import FileResponse, Http404
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -72,6 +73,24 @@ def job_file(job: Job) -> Path:
     if job.state != JobState.DONE or not job.file_path or not path.is_file():
         raise NotFound("not_found", _("The file of this job is not available."))
     return path
+
+
+def job_file_response(job: Job) -> FileResponse:
+    """The finished job's file as a download with its SHA-256 in `X-Checksum-SHA256`; 404 when the
+    job is not done or the file is gone. Callers check who may download it first."""
+    try:
+        path = job_file(job)
+    except NotFound as exc:
+        raise Http404(exc.message) from exc
+    response = FileResponse(
+        open(path, "rb"),  # noqa: SIM115 - FileResponse closes it
+        as_attachment=True,
+        filename=job.file_name,
+        content_type=job.content_type,
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["X-Checksum-SHA256"] = job.sha256
+    return response
 
 
 # --- writes -----------------------------------------------------------------------------------

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
+from audit import jobs
 from audit.models import AuditCheckpoint, AuditEvent, ChainHead
 from audit.services import record_event
+from tests import factories
 from tests.audit.conftest import raw_sql, trigger_disabled
 
 pytestmark = pytest.mark.django_db
@@ -187,3 +192,47 @@ def test_schema_documents_the_audit_endpoints(auditor):
         "q",
         "cursor",
     } <= params
+
+
+# --- verifications: walks run by a worker ------------------------------------------------------------
+VERIFICATIONS = "/api/v1/audit-verifications/"
+
+
+@pytest.fixture
+def jobs_root(settings, tmp_path):
+    settings.JOBS_ROOT = tmp_path / "jobs"
+
+
+@pytest.mark.rule(36)
+def test_a_verification_is_queued_then_reports_the_walk_with_its_certificate(auditor, chain, jobs_root):
+    client = api(auditor)
+    asked = client.post(VERIFICATIONS, format="json")
+    assert asked.status_code == 202, asked.data
+    assert (asked.data["state"], asked.data["report"], asked.data["progress"]) == ("queued", None, 0)
+    with trigger_disabled():
+        raw_sql("UPDATE audit_auditevent SET reason = 'forged' WHERE id = %s", [chain[3].id])
+    assert jobs.verify_run(job_id=asked.data["id"]) == "broken"
+    done = client.get(f"{VERIFICATIONS}{asked.data['id']}/")
+    assert (done.data["state"], done.data["progress"], done.data["events_checked"]) == ("done", 100, 4)
+    report = done.data["report"]
+    assert (report["ok"], report["first_broken_id"], report["problem"]) == (False, chain[3].id, "edited")
+    certificate = client.get(f"{VERIFICATIONS}{asked.data['id']}/certificate")
+    body = b"".join(certificate.streaming_content)
+    assert (
+        certificate["X-Checksum-SHA256"]
+        == hashlib.sha256(body).hexdigest()
+        == done.data["certificate_sha256"]
+    )
+    assert json.loads(body)["report"]["first_broken_id"] == chain[3].id
+    assert AuditEvent.objects.count() == len(chain)  # readers record nothing in the trail
+
+
+def test_verifications_are_their_requesters_and_auditors_only(auditor, officer, applicant, chain, jobs_root):
+    asked = api(officer).post(VERIFICATIONS, format="json")
+    url = f"{VERIFICATIONS}{asked.data['id']}/"
+    assert api(auditor).get(url).status_code == 200
+    assert api(factories.OfficerFactory()).get(url).status_code == 404
+    assert api(applicant).get(url).status_code == 404  # scoped first: for them it does not exist
+    assert api(applicant).post(VERIFICATIONS, format="json").status_code == 403
+    assert api(auditor).get(f"{VERIFICATIONS}987654/").status_code == 404
+    assert api(auditor).get(url + "certificate").status_code == 404  # not walked yet

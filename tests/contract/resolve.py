@@ -48,7 +48,9 @@ ROUTE_KWARG_OBJECTS: dict[tuple[str, str], Callable[[World], models.Model]] = {
         "pk",
     ): lambda world: builders.decided(world).round,
     (r"trials:agreement_create", "application_pk"): lambda world: builders.selected(world),
-    (r"audit:verify_(?:job|certificate)", "pk"): lambda world: builders.verify_job(world),
+    (r"audit:verify_(?:job|certificate)|audit-verification-(?:detail|certificate)", "pk"): lambda world: (
+        builders.verify_job(world)
+    ),
     (r"reviewers:\w+", "application_id"): lambda world: builders.reviewed(world).application,
     (r"reviewers:(?:round|run|run_detail|progress|scores|conflicts|decide_conflict)", "pk"): lambda world: (
         builders.reviewed(world).round

@@ -311,7 +311,10 @@ def test_pages_about_a_round_never_show_another_firms_data(people, world, who):
 @pytest.mark.rule(37)
 def test_auditors_change_nothing_through_the_api(people, world):
     """Every unsafe method of every API route answers an auditor 403 or 405, and nothing changes."""
-    personal = {"me-token": "the auditor's own API token: a credential, not data"}
+    personal = {
+        "me-token": "the auditor's own API token: a credential, not data",
+        "audit-verification-list": "asks a worker to walk the hash chain: only the walk is recorded",
+    }
     client = client_for(people.auditor)
     before, fingerprint = row_counts(), _fingerprint(world)
     wrong, checked = [], 0
@@ -349,7 +352,7 @@ AUDITOR_PAGE_POSTS = {
     "accounts:profile": "the auditor's own name and e-mail",
     "deadlines:notification_read": "marks the auditor's own notification read",
     "deadlines:notifications_read_all": "marks the auditor's own notifications read",
-    "audit:verify": "walks the hash chain and records nothing (a read that needs POST)",
+    "audit:verify": "asks a worker to walk the hash chain: only the walk is recorded (a read by a job)",
     "accounts:register": "signed-in people are sent to their dashboard; registering is for visitors",
 }
 # Defects in pages another engineer is still changing (strict: the test fails once they are fixed).

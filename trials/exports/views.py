@@ -14,7 +14,7 @@ import json
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone, translation
 from django.views.decorators.http import require_GET, require_POST
@@ -103,19 +103,7 @@ def job_download(request: HttpRequest, pk: int) -> HttpResponse:
     """The finished file, for its requester (or an auditor) who may still export that table."""
     job = _job(request, pk)
     _require_export(request, str(job.params.get("table", "")))
-    try:
-        path = jobs.job_file(job)
-    except NotFound as exc:
-        raise Http404(exc.message) from exc
-    response = FileResponse(
-        open(path, "rb"),  # noqa: SIM115 - FileResponse closes it
-        as_attachment=True,
-        filename=job.file_name,
-        content_type=job.content_type,
-    )
-    response["X-Content-Type-Options"] = "nosniff"
-    response["X-Checksum-SHA256"] = job.sha256
-    return response
+    return jobs.job_file_response(job)
 
 
 @login_required
