@@ -127,6 +127,14 @@ def exception_handler(exc: Exception, context: dict) -> Response | None:
     return response
 
 
+def validated(serializer_class: type[serializers.Serializer], request: Any, **kwargs: Any) -> Any:
+    """The request body checked by `serializer_class` (`partial=True` for a PATCH): its validated
+    data, or a 400 naming every field that failed."""
+    serializer = serializer_class(data=request.data, **kwargs)
+    serializer.is_valid(raise_exception=True)
+    return serializer.validated_data
+
+
 def error_response(error: DomainError) -> Response:
     """Render a DomainError outside the exception path (e.g. from a view that catches it)."""
     return Response(error.as_dict(), status=error.status_code)

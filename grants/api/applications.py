@@ -15,6 +15,7 @@ from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from core.api import validated
 from core.errors import DomainError
 from core.idempotency import idempotent
 from core.pagination import DeferredJoinPagination
@@ -99,9 +100,8 @@ class ApplicationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
     )
     @idempotent
     def create(self, request: Request) -> Response:
-        body = ApplicationWriteSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
-        data = dict(body.validated_data)
+        body = validated(ApplicationWriteSerializer, request)
+        data = dict(body)
         if "round" not in data:
             raise DomainError("required", _("Choose the round to apply to."), "round")
         round_ = selectors.round_get(request.user, data.pop("round"))
@@ -118,9 +118,7 @@ class ApplicationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
     )
     def partial_update(self, request: Request, pk: str) -> Response:
         application = self.get_object()
-        body = ApplicationWriteSerializer(data=request.data, partial=True)
-        body.is_valid(raise_exception=True)
-        data = dict(body.validated_data)
+        data = dict(validated(ApplicationWriteSerializer, request, partial=True))
         data.pop("round", None)
         services.application_update(actor=request.user, application=application, **data)
         return self._show(application.pk)
@@ -153,11 +151,8 @@ class ApplicationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
     @idempotent
     def withdraw(self, request: Request, pk: str) -> Response:
         application = self.get_object()  # 404 before anything about the body
-        body = ReasonSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
-        services.application_withdraw(
-            actor=request.user, application=application, reason=body.validated_data["reason"]
-        )
+        body = validated(ReasonSerializer, request)
+        services.application_withdraw(actor=request.user, application=application, reason=body["reason"])
         return self._show(application.pk)
 
     @extend_schema(
@@ -170,11 +165,8 @@ class ApplicationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
     @idempotent
     def screen(self, request: Request, pk: str) -> Response:
         application = self.get_object()  # 404 before anything about the body
-        body = ScreenInputSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
-        decision = services.application_screen(
-            actor=request.user, application=application, **body.validated_data
-        )
+        body = validated(ScreenInputSerializer, request)
+        decision = services.application_screen(actor=request.user, application=application, **body)
         return Response(ScreeningSerializer(decision).data, status=status.HTTP_201_CREATED)
 
     # --- budget lines -----------------------------------------------------------------------
@@ -188,9 +180,8 @@ class ApplicationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
     @idempotent
     def budget_lines(self, request: Request, pk: str) -> Response:
         application = self.get_object()  # 404 before anything about the body
-        body = BudgetLineInputSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
-        line = services.budget_line_add(actor=request.user, application=application, **body.validated_data)
+        body = validated(BudgetLineInputSerializer, request)
+        line = services.budget_line_add(actor=request.user, application=application, **body)
         return Response(BudgetLineSerializer(line).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(
@@ -224,9 +215,8 @@ class ApplicationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
     @idempotent
     def trials(self, request: Request, pk: str) -> Response:
         application = self.get_object()  # 404 before anything about the body
-        body = TrialInputSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
-        trial = services.trial_add(actor=request.user, application=application, **body.validated_data)
+        body = validated(TrialInputSerializer, request)
+        trial = services.trial_add(actor=request.user, application=application, **body)
         return Response(TrialSerializer(trial).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(
@@ -262,9 +252,7 @@ class ApplicationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
         if request.method == "DELETE":
             delete(actor=request.user, **{name: row})
             return Response(status=status.HTTP_204_NO_CONTENT)
-        body = input_class(data=request.data, partial=True)
-        body.is_valid(raise_exception=True)
-        row = update(actor=request.user, **{name: row}, **body.validated_data)
+        row = update(actor=request.user, **{name: row}, **validated(input_class, request, partial=True))
         return Response(output_class(row).data)
 
     # --- documents, versions, clarifications ------------------------------------------------
@@ -278,13 +266,12 @@ class ApplicationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
     @idempotent
     def documents(self, request: Request, pk: str) -> Response:
         application = self.get_object()  # 404 before anything about the body
-        body = DocumentUploadSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
+        body = validated(DocumentUploadSerializer, request)
         document = services.document_upload(
             actor=request.user,
             application=application,
-            upload=body.validated_data["file"],
-            kind=body.validated_data["kind"],
+            upload=body["file"],
+            kind=body["kind"],
         )
         return Response(DocumentSerializer(document).data, status=status.HTTP_201_CREATED)
 
@@ -315,11 +302,8 @@ class ApplicationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
     @idempotent
     def clarifications(self, request: Request, pk: str) -> Response:
         application = self.get_object()  # 404 before anything about the body
-        body = ClarificationRequestSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
-        clarification = services.clarification_request(
-            actor=request.user, application=application, **body.validated_data
-        )
+        body = validated(ClarificationRequestSerializer, request)
+        clarification = services.clarification_request(actor=request.user, application=application, **body)
         clarification = selectors.clarification_get(request.user, clarification.pk)
         data = ClarificationSerializer(clarification, context=self.get_serializer_context()).data
         return Response(data, status=status.HTTP_201_CREATED)

@@ -10,6 +10,7 @@ from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from core.api import validated
 from core.idempotency import idempotent
 from core.policy import PolicyPermission
 from grants import selectors, services
@@ -85,11 +86,8 @@ class ClarificationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, vie
     @idempotent
     def answer(self, request: Request, pk: str) -> Response:
         clarification = self.get_object()  # 404 before anything about the body
-        body = ClarificationAnswerSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
-        services.clarification_answer(
-            actor=request.user, clarification=clarification, answer=body.validated_data["answer"]
-        )
+        body = validated(ClarificationAnswerSerializer, request)
+        services.clarification_answer(actor=request.user, clarification=clarification, answer=body["answer"])
         return self._show(clarification.pk)
 
     @extend_schema(
@@ -102,12 +100,11 @@ class ClarificationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, vie
     @idempotent
     def documents(self, request: Request, pk: str) -> Response:
         clarification = self.get_object()  # 404 before anything about the body
-        body = DocumentUploadSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
+        body = validated(DocumentUploadSerializer, request)
         document = services.document_upload(
             actor=request.user,
             application=clarification.application,
-            upload=body.validated_data["file"],
+            upload=body["file"],
             clarification=clarification,
         )
         return Response(DocumentSerializer(document).data, status=status.HTTP_201_CREATED)

@@ -9,6 +9,7 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from core.api import validated
 from core.idempotency import idempotent
 from core.policy import PolicyPermission
 from grants import selectors, services
@@ -152,9 +153,7 @@ class RoundViewSet(
 
     @idempotent
     def create(self, request: Request, *args, **kwargs) -> Response:
-        serializer = RoundWriteSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        data = dict(serializer.validated_data)
+        data = dict(validated(RoundWriteSerializer, request))
         program = selectors.program_get(request.user, data.pop("program").pk)
         round_ = services.round_create(actor=request.user, program=program, **data)
         return self._show(round_.pk, status.HTTP_201_CREATED)
@@ -183,11 +182,8 @@ class RoundViewSet(
     @idempotent
     def transition(self, request: Request, pk: str, name: str) -> Response:
         round_ = self.get_object()
-        body = ReasonSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
-        services.round_transition(
-            actor=request.user, round=round_, action=name, reason=body.validated_data["reason"]
-        )
+        body = validated(ReasonSerializer, request)
+        services.round_transition(actor=request.user, round=round_, action=name, reason=body["reason"])
         return self._show(round_.pk)
 
     @extend_schema(
@@ -200,9 +196,8 @@ class RoundViewSet(
     @idempotent
     def extend_dates(self, request: Request, pk: str) -> Response:
         round_ = self.get_object()
-        body = ExtendDatesSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
-        services.round_extend_dates(actor=request.user, round=round_, **body.validated_data)
+        body = validated(ExtendDatesSerializer, request)
+        services.round_extend_dates(actor=request.user, round=round_, **body)
         return self._show(round_.pk)
 
     @extend_schema(
@@ -214,9 +209,8 @@ class RoundViewSet(
     @action(detail=True, methods=["put"])
     def rubric(self, request: Request, pk: str) -> Response:
         round_ = self.get_object()
-        body = RubricSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
-        services.round_set_rubric(actor=request.user, round=round_, criteria=body.validated_data["criteria"])
+        body = validated(RubricSerializer, request)
+        services.round_set_rubric(actor=request.user, round=round_, criteria=body["criteria"])
         return self._show(round_.pk)
 
     @extend_schema(
@@ -228,9 +222,8 @@ class RoundViewSet(
     @action(detail=True, methods=["put"], url_path="priority-areas")
     def priority_areas(self, request: Request, pk: str) -> Response:
         round_ = self.get_object()
-        body = PriorityAreasInputSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
-        areas = [(item["area"]["code"], item.get("quota")) for item in body.validated_data["areas"]]
+        body = validated(PriorityAreasInputSerializer, request)
+        areas = [(item["area"]["code"], item.get("quota")) for item in body["areas"]]
         services.round_set_priority_areas(actor=request.user, round=round_, areas=areas)
         return self._show(round_.pk)
 

@@ -14,6 +14,7 @@ from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from core.api import validated
 from core.idempotency import idempotent
 from core.policy import PolicyPermission
 from grants import selectors
@@ -94,11 +95,8 @@ class SelectionRoundViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, vi
     @idempotent
     def run(self, request: Request, pk: str) -> Response:
         round_ = self.get_object()
-        body = RunSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
-        proposal = selection_run(
-            actor=request.user, round=round_, exception_reason=body.validated_data["exception_reason"]
-        )
+        body = validated(RunSerializer, request)
+        proposal = selection_run(actor=request.user, round=round_, exception_reason=body["exception_reason"])
         return Response(ProposalDetailSerializer(proposal).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(
@@ -113,13 +111,12 @@ class SelectionRoundViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, vi
     @idempotent
     def decisions(self, request: Request, pk: str) -> Response:
         round_ = self.get_object()
-        body = DecisionsInputSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
+        body = validated(DecisionsInputSerializer, request)
         lines = [
             DecisionInput(
                 line["application"], line["outcome"], line.get("approved_amount"), line.get("reason", "")
             )
-            for line in body.validated_data["decisions"]
+            for line in body["decisions"]
         ]
         written = decisions_record(actor=request.user, round=round_, decisions=lines)
         return Response(
@@ -136,9 +133,8 @@ class SelectionRoundViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, vi
     @idempotent
     def minutes(self, request: Request, pk: str) -> Response:
         round_ = self.get_object()
-        body = MinutesUploadSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
-        document = minutes_upload(actor=request.user, round=round_, upload=body.validated_data["file"])
+        body = validated(MinutesUploadSerializer, request)
+        document = minutes_upload(actor=request.user, round=round_, upload=body["file"])
         return Response(SelectionDocumentSerializer(document).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(
@@ -235,23 +231,21 @@ class AppealViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
     )
     @idempotent
     def create(self, request: Request) -> Response:
-        body = AppealCreateSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
-        application = selectors.application_get(request.user, body.validated_data["application"])
+        body = validated(AppealCreateSerializer, request)
+        application = selectors.application_get(request.user, body["application"])
         appeal = appeal_submit(
             actor=request.user,
             application=application,
-            grounds=body.validated_data["grounds"],
-            text=body.validated_data["text"],
-            files=body.validated_data["files"],
+            grounds=body["grounds"],
+            text=body["text"],
+            files=body["files"],
         )
         return self._show(appeal.pk, status.HTTP_201_CREATED)
 
     def _decide(self, request: Request, pk: str, uphold: bool) -> Response:
         appeal = self.get_object()
-        body = AppealReasonSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
-        appeal_decide(actor=request.user, appeal=appeal, uphold=uphold, reason=body.validated_data["reason"])
+        body = validated(AppealReasonSerializer, request)
+        appeal_decide(actor=request.user, appeal=appeal, uphold=uphold, reason=body["reason"])
         return self._show(appeal.pk)
 
     @extend_schema(

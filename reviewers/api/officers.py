@@ -9,6 +9,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core.api import validated
 from core.idempotency import idempotent
 from core.policy import PolicyPermission
 from reviewers import selectors, services
@@ -54,9 +55,8 @@ class RunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gene
                    request=RunInputSerializer, responses={201: RunSerializer}, tags=TAGS)  # fmt: skip
     @idempotent
     def create(self, request: Request) -> Response:
-        body = RunInputSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
-        round_ = selectors.review_round_get(request.user, body.validated_data["round"])
+        body = validated(RunInputSerializer, request)
+        round_ = selectors.review_round_get(request.user, body["round"])
         run = services.assignment_run(actor=request.user, round=round_)
         return Response(RunSerializer(run).data, status=201)
 
@@ -91,9 +91,8 @@ class ConflictDecisionViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, vi
 
     @idempotent
     def create(self, request: Request) -> Response:
-        body = ConflictDecisionSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
-        data = body.validated_data
+        body = validated(ConflictDecisionSerializer, request)
+        data = body
         decision = services.conflict_decide(
             actor=request.user,
             reviewer=data["reviewer"],
@@ -128,9 +127,8 @@ class RelatedPartyViewSet(
 
     @idempotent
     def create(self, request: Request) -> Response:
-        body = RelatedPartySerializer(data=request.data)
-        body.is_valid(raise_exception=True)
-        party = services.related_party_add(actor=request.user, **body.validated_data)
+        body = validated(RelatedPartySerializer, request)
+        party = services.related_party_add(actor=request.user, **body)
         return Response(RelatedPartySerializer(party).data, status=201)
 
     def perform_destroy(self, instance: RelatedParty) -> None:
@@ -155,9 +153,8 @@ class ConsensusViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, viewsets.
 
     @idempotent
     def create(self, request: Request) -> Response:
-        body = ConsensusSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
-        data = body.validated_data
+        body = validated(ConsensusSerializer, request)
+        data = body
         consensus = services.consensus_record(
             actor=request.user,
             application=data["application"],

@@ -9,6 +9,7 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from core.api import validated
 from core.idempotency import idempotent
 from core.policy import PolicyPermission
 from reviewers import selectors, services
@@ -53,9 +54,8 @@ class ReviewerProfileViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, v
         return Response(ReviewerProfileSerializer(selectors.profile_get(self.request.user, pk)).data)
 
     def _update(self, profile) -> Response:
-        body = ExpertiseInputSerializer(data=self.request.data)
-        body.is_valid(raise_exception=True)
-        services.profile_update(actor=self.request.user, profile=profile, **body.validated_data)
+        body = validated(ExpertiseInputSerializer, self.request)
+        services.profile_update(actor=self.request.user, profile=profile, **body)
         return self._show(profile.pk)
 
     def partial_update(self, request: Request, pk: str) -> Response:
@@ -82,9 +82,8 @@ class ReviewerProfileViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, v
     @idempotent
     def affiliations(self, request: Request, pk: str) -> Response:
         profile = self.get_object()  # 404 or 403 before the body is read
-        body = AffiliationInputSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
-        affiliation = services.affiliation_add(actor=request.user, profile=profile, **body.validated_data)
+        body = validated(AffiliationInputSerializer, request)
+        affiliation = services.affiliation_add(actor=request.user, profile=profile, **body)
         return Response(AffiliationSerializer(affiliation).data, status=201)
 
     @extend_schema(summary="Declare a competing project (a potential conflict on the same target or indication)",
@@ -93,9 +92,8 @@ class ReviewerProfileViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, v
     @idempotent
     def competing_projects(self, request: Request, pk: str) -> Response:
         profile = self.get_object()
-        body = CompetingProjectSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
-        project = services.competing_project_add(actor=request.user, profile=profile, **body.validated_data)
+        body = validated(CompetingProjectSerializer, request)
+        project = services.competing_project_add(actor=request.user, profile=profile, **body)
         return Response(CompetingProjectSerializer(project).data, status=201)
 
 

@@ -15,6 +15,7 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from core.api import validated
 from core.errors import NotFound
 from core.idempotency import idempotent
 from core.policy import PolicyPermission
@@ -76,11 +77,8 @@ class AssignmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
     @idempotent
     def declare(self, request: Request, pk: str) -> Response:
         assignment = self.get_object()  # 404 or 403 before the body is read
-        body = DeclarationSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
-        assignment = services.assignment_declare(
-            actor=request.user, assignment=assignment, **body.validated_data
-        )
+        body = validated(DeclarationSerializer, request)
+        assignment = services.assignment_declare(actor=request.user, assignment=assignment, **body)
         return self._show(assignment.pk)
 
     @extend_schema(summary="Declare a conflict: access ends, unsubmitted scores are voided",
@@ -89,10 +87,9 @@ class AssignmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
     @idempotent
     def declare_conflict(self, request: Request, pk: str) -> Response:
         assignment = self.get_object()
-        body = ConflictDeclarationSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
+        body = validated(ConflictDeclarationSerializer, request)
         services.assignment_declare_conflict(
-            actor=request.user, assignment=assignment, description=body.validated_data["description"]
+            actor=request.user, assignment=assignment, description=body["description"]
         )
         return Response(status=204)
 
@@ -102,11 +99,8 @@ class AssignmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
     @idempotent
     def decline(self, request: Request, pk: str) -> Response:
         assignment = self.get_object()
-        body = ReviewReasonSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
-        services.assignment_decline(
-            actor=request.user, assignment=assignment, reason=body.validated_data["reason"]
-        )
+        body = validated(ReviewReasonSerializer, request)
+        services.assignment_decline(actor=request.user, assignment=assignment, reason=body["reason"])
         return Response(status=204)
 
     @extend_schema(summary="The frozen version to score (after the declaration)",
@@ -136,9 +130,8 @@ class AssignmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
     def review(self, request: Request, pk: str) -> Response:
         view = selectors.reviewer_view(request.user, self.get_object().application_id)
         if request.method == "PUT":
-            body = ReviewInputSerializer(data=request.data)
-            body.is_valid(raise_exception=True)
-            services.review_save_draft(actor=request.user, review=view.review, **body.validated_data)
+            body = validated(ReviewInputSerializer, request)
+            services.review_save_draft(actor=request.user, review=view.review, **body)
         review = selectors.review_get(request.user, view.review.pk)
         return Response(ReviewSerializer(review, context=self.get_serializer_context()).data)
 
@@ -148,9 +141,8 @@ class AssignmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
     @idempotent
     def submit(self, request: Request, pk: str) -> Response:
         view = selectors.reviewer_view(request.user, self.get_object().application_id)
-        body = ReviewInputSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
-        services.review_submit(actor=request.user, review=view.review, **body.validated_data)
+        body = validated(ReviewInputSerializer, request)
+        services.review_submit(actor=request.user, review=view.review, **body)
         review = selectors.review_get(request.user, view.review.pk)
         return Response(ReviewSerializer(review, context=self.get_serializer_context()).data)
 
@@ -178,16 +170,15 @@ class AssignmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
     @idempotent
     def swap(self, request: Request, pk: str) -> Response:
         assignment = self.get_object()
-        body = SwapSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
-        reviewer = get_user_model().objects.filter(pk=body.validated_data["reviewer"]).first()
+        body = validated(SwapSerializer, request)
+        reviewer = get_user_model().objects.filter(pk=body["reviewer"]).first()
         if reviewer is None:
             raise NotFound("not_found", _("Reviewer not found."), "reviewer")
         new = services.assignment_swap(
             actor=request.user,
             assignment=assignment,
             reviewer=reviewer,
-            reason=body.validated_data["reason"],
+            reason=body["reason"],
         )
         data = AssignmentSerializer(
             selectors.assignment_get(request.user, new.pk), context=self.get_serializer_context()
@@ -200,11 +191,8 @@ class AssignmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
     @idempotent
     def reassign(self, request: Request, pk: str) -> Response:
         assignment = self.get_object()
-        body = ReviewReasonSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
-        ended = services.assignment_reassign(
-            actor=request.user, assignment=assignment, reason=body.validated_data["reason"]
-        )
+        body = validated(ReviewReasonSerializer, request)
+        ended = services.assignment_reassign(actor=request.user, assignment=assignment, reason=body["reason"])
         return self._show(ended.pk)
 
 
@@ -230,8 +218,7 @@ class ReviewViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
     @idempotent
     def reopen(self, request: Request, pk: str) -> Response:
         review = self.get_object()
-        body = ReviewReasonSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
-        services.review_reopen(actor=request.user, review=review, reason=body.validated_data["reason"])
+        body = validated(ReviewReasonSerializer, request)
+        services.review_reopen(actor=request.user, review=review, reason=body["reason"])
         review = selectors.review_get(request.user, pk)
         return Response(ReviewSerializer(review, context=self.get_serializer_context()).data)

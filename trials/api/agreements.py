@@ -18,6 +18,7 @@ from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from core.api import validated
 from core.errors import DomainError
 from core.idempotency import idempotent
 from core.policy import PolicyPermission
@@ -121,18 +122,15 @@ class AgreementViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
     )
     @idempotent
     def create(self, request: Request) -> Response:
-        body = AgreementCreateSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
-        application = (
-            applications_visible_to(request.user).filter(pk=body.validated_data["application"]).first()
-        )
+        body = validated(AgreementCreateSerializer, request)
+        application = applications_visible_to(request.user).filter(pk=body["application"]).first()
         if application is None:
             raise DomainError("invalid", _("Choose a selected application."), "application")
         agreement = services.agreement_create(
             actor=request.user,
             application=application,
-            cap=body.validated_data.get("cap"),
-            reporting_interval_months=body.validated_data["reporting_interval_months"],
+            cap=body.get("cap"),
+            reporting_interval_months=body["reporting_interval_months"],
         )
         return self._show(agreement.pk, status.HTTP_201_CREATED)
 
@@ -148,9 +146,8 @@ class AgreementViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
     @money_move
     def sign(self, request: Request, pk: str) -> Response:
         agreement = self.get_object()
-        body = AgreementSignSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
-        services.agreement_sign(actor=request.user, agreement=agreement, **body.validated_data)
+        body = validated(AgreementSignSerializer, request)
+        services.agreement_sign(actor=request.user, agreement=agreement, **body)
         return self._show(agreement.pk)
 
     @extend_schema(
@@ -176,13 +173,12 @@ class AgreementViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
     @idempotent
     def evidence(self, request: Request, pk: str) -> Response:
         agreement = self.get_object()
-        body = EvidenceUploadSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
+        body = validated(EvidenceUploadSerializer, request)
         evidence = services.evidence_upload(
             actor=request.user,
             agreement=agreement,
-            upload=body.validated_data["file"],
-            kind=body.validated_data["kind"],
+            upload=body["file"],
+            kind=body["kind"],
         )
         return Response(EvidenceFileSerializer(evidence).data, status=status.HTTP_201_CREATED)
 
@@ -197,9 +193,8 @@ class AgreementViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
     @idempotent
     def success(self, request: Request, pk: str) -> Response:
         agreement = self.get_object()
-        body = SuccessRecordSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
-        data = dict(body.validated_data)
+        body = validated(SuccessRecordSerializer, request)
+        data = dict(body)
         for field in ("expert_opinion", "authorisation_document", "endpoint_document"):
             data[field] = _evidence_of(agreement, data[field], field)
         data["endpoint_trial"] = _trial_of(agreement, data["endpoint_trial"])
@@ -218,11 +213,8 @@ class AgreementViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
     @money_move
     def failure(self, request: Request, pk: str) -> Response:
         agreement = self.get_object()
-        body = TrialsReasonSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
-        decision = services.failure_record(
-            actor=request.user, agreement=agreement, reason=body.validated_data["reason"]
-        )
+        body = validated(TrialsReasonSerializer, request)
+        decision = services.failure_record(actor=request.user, agreement=agreement, reason=body["reason"])
         return Response(SuccessDecisionSerializer(decision).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(
@@ -237,11 +229,8 @@ class AgreementViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
     @money_move
     def close(self, request: Request, pk: str) -> Response:
         agreement = self.get_object()
-        body = TrialsReasonSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
-        services.agreement_close(
-            actor=request.user, agreement=agreement, reason=body.validated_data["reason"]
-        )
+        body = validated(TrialsReasonSerializer, request)
+        services.agreement_close(actor=request.user, agreement=agreement, reason=body["reason"])
         return self._show(agreement.pk)
 
     @extend_schema(
@@ -254,9 +243,8 @@ class AgreementViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
     @idempotent
     def outcome_report(self, request: Request, pk: str) -> Response:
         agreement = self.get_object()
-        body = OutcomeReportInputSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
-        report = services.outcome_report_save(actor=request.user, agreement=agreement, **body.validated_data)
+        body = validated(OutcomeReportInputSerializer, request)
+        report = services.outcome_report_save(actor=request.user, agreement=agreement, **body)
         report = OutcomeReport.objects.prefetch_related("evidence").get(pk=report.pk)
         return Response(OutcomeReportSerializer(report).data)
 
@@ -275,16 +263,15 @@ class AgreementViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
     @idempotent
     def outcome_evidence(self, request: Request, pk: str) -> Response:
         agreement = self.get_object()
-        body = EvidenceUploadSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
+        body = validated(EvidenceUploadSerializer, request)
         report = OutcomeReport.objects.filter(agreement=agreement).first()
         if report is None:
             raise DomainError("no_outcome_report", _("Save the outcome report first."), "outcome_report")
         evidence = services.evidence_upload(
             actor=request.user,
             agreement=agreement,
-            upload=body.validated_data["file"],
-            kind=body.validated_data["kind"],
+            upload=body["file"],
+            kind=body["kind"],
             outcome_report=report,
         )
         return Response(EvidenceFileSerializer(evidence).data, status=status.HTTP_201_CREATED)

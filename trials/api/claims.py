@@ -14,6 +14,7 @@ from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from core.api import validated
 from core.idempotency import idempotent
 from core.policy import PolicyPermission
 from trials import selectors, services
@@ -77,9 +78,8 @@ class ClaimViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
     )
     @idempotent
     def create(self, request: Request) -> Response:
-        body = ClaimCreateSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
-        agreement = selectors.agreement_get(request.user, body.validated_data["agreement"])
+        body = validated(ClaimCreateSerializer, request)
+        agreement = selectors.agreement_get(request.user, body["agreement"])
         claim = services.claim_create(actor=request.user, agreement=agreement)
         return self._show(claim.pk, status.HTTP_201_CREATED)
 
@@ -96,9 +96,8 @@ class ClaimViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
     @idempotent
     def lines(self, request: Request, pk: str) -> Response:
         claim = self.get_object()
-        body = ClaimLineInputSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
-        values = dict(body.validated_data)
+        body = validated(ClaimLineInputSerializer, request)
+        values = dict(body)
         values["trial"] = Trial.objects.filter(pk=values["trial"], agreement_id=claim.agreement_id).first()
         line = services.claim_line_add(actor=request.user, claim=claim, **values)
         return Response(ClaimLineSerializer(line).data, status=status.HTTP_201_CREATED)
@@ -160,13 +159,12 @@ class ClaimLineViewSet(mixins.RetrieveModelMixin, mixins.DestroyModelMixin, view
     @idempotent
     def evidence(self, request: Request, pk: str) -> Response:
         line = self.get_object()
-        body = EvidenceUploadSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
+        body = validated(EvidenceUploadSerializer, request)
         evidence: EvidenceFile = services.evidence_upload(
             actor=request.user,
             agreement=line.claim.agreement,
-            upload=body.validated_data["file"],
-            kind=body.validated_data["kind"],
+            upload=body["file"],
+            kind=body["kind"],
             line=line,
         )
         return Response(EvidenceFileSerializer(evidence).data, status=status.HTTP_201_CREATED)
@@ -183,7 +181,6 @@ class ClaimLineViewSet(mixins.RetrieveModelMixin, mixins.DestroyModelMixin, view
     @idempotent
     def verify(self, request: Request, pk: str) -> Response:
         line = self.get_object()
-        body = LineVerifySerializer(data=request.data)
-        body.is_valid(raise_exception=True)
-        services.line_verify(actor=request.user, line=line, **body.validated_data)
+        body = validated(LineVerifySerializer, request)
+        services.line_verify(actor=request.user, line=line, **body)
         return self._show(line.pk)

@@ -16,6 +16,7 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from core.api import validated
 from core.errors import DomainError
 from core.policy import PolicyPermission
 from trials import selectors, services
@@ -83,9 +84,8 @@ class PayoutViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
     )
     @money_move
     def create(self, request: Request) -> Response:
-        body = PayoutProposeSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
-        claim = selectors.claim_get(request.user, body.validated_data["claim"])
+        body = validated(PayoutProposeSerializer, request)
+        claim = selectors.claim_get(request.user, body["claim"])
         payout = services.payout_propose(actor=request.user, claim=claim)
         return self._show(payout.pk, status.HTTP_201_CREATED)
 
@@ -116,9 +116,8 @@ class PayoutViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
     @money_move
     def mark_paid(self, request: Request, pk: str) -> Response:
         payout = self.get_object()
-        body = PayoutPaidSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
-        services.payout_mark_paid(actor=request.user, payout=payout, **body.validated_data)
+        body = validated(PayoutPaidSerializer, request)
+        services.payout_mark_paid(actor=request.user, payout=payout, **body)
         return self._show(payout.pk)
 
     @extend_schema(
@@ -133,9 +132,8 @@ class PayoutViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
     @money_move
     def cancel(self, request: Request, pk: str) -> Response:
         payout = self.get_object()
-        body = TrialsReasonSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
-        services.payout_cancel(actor=request.user, payout=payout, reason=body.validated_data["reason"])
+        body = validated(TrialsReasonSerializer, request)
+        services.payout_cancel(actor=request.user, payout=payout, reason=body["reason"])
         return self._show(payout.pk)
 
 
@@ -166,9 +164,8 @@ class RecoveryViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
     )
     @money_move
     def create(self, request: Request) -> Response:
-        body = RecoveryCreateSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
-        data = dict(body.validated_data)
+        body = validated(RecoveryCreateSerializer, request)
+        data = dict(body)
         agreement = selectors.agreement_get(request.user, data.pop("agreement"))
         payout_id = data.pop("payout")
         payout = None

@@ -11,6 +11,7 @@ from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from core.api import validated
 from core.idempotency import idempotent
 from core.policy import PolicyPermission
 from trials import selectors, services
@@ -56,9 +57,8 @@ class TrialViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
     )
     def partial_update(self, request: Request, pk: str) -> Response:
         trial = self.get_object()
-        body = TrialUpdateSerializer(data=request.data, partial=True)
-        body.is_valid(raise_exception=True)
-        trial = services.trial_update(actor=request.user, trial=trial, **body.validated_data)
+        body = validated(TrialUpdateSerializer, request, partial=True)
+        trial = services.trial_update(actor=request.user, trial=trial, **body)
         return Response(AgreementTrialSerializer(selectors.trial_get(request.user, trial.pk)).data)
 
 
@@ -92,9 +92,8 @@ class ProgressReportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, vi
     @idempotent
     def submit(self, request: Request, pk: str) -> Response:
         report = self.get_object()
-        body = ProgressReportSubmitSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
-        services.progress_report_submit(actor=request.user, report=report, **body.validated_data)
+        body = validated(ProgressReportSubmitSerializer, request)
+        services.progress_report_submit(actor=request.user, report=report, **body)
         return Response(ProgressReportSerializer(selectors.progress_report_get(request.user, report.pk)).data)
 
     @extend_schema(
@@ -107,13 +106,12 @@ class ProgressReportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, vi
     @idempotent
     def evidence(self, request: Request, pk: str) -> Response:
         report = self.get_object()
-        body = EvidenceUploadSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
+        body = validated(EvidenceUploadSerializer, request)
         evidence = services.evidence_upload(
             actor=request.user,
             agreement=report.agreement,
-            upload=body.validated_data["file"],
-            kind=body.validated_data["kind"],
+            upload=body["file"],
+            kind=body["kind"],
             progress_report=report,
         )
         return Response(EvidenceFileSerializer(evidence).data, status=status.HTTP_201_CREATED)
