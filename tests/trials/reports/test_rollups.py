@@ -76,28 +76,26 @@ def expected_months() -> dict[tuple, tuple[Decimal, int]]:
     return {key: (amount, count) for key, (amount, count) in sums.items()}
 
 
-def stored_months() -> dict[tuple, tuple[Decimal, int]]:
+def _stored(rows, key) -> dict[tuple, tuple[Decimal, int]]:
+    """{key(row): (amount, entries)} of the rows that stand for something; a row of nothing must hold
+    nothing."""
     stored = {}
-    for row in MoneyMonth.objects.all():
+    for row in rows:
         if row.entries == 0:
             assert row.amount == ZERO, row
             continue
-        stored[(row.round_id, row.organisation_id, row.area_id, row.month, row.kind)] = (
-            row.amount,
-            row.entries,
-        )
+        stored[key(row)] = (row.amount, row.entries)
     return stored
+
+
+def stored_months() -> dict[tuple, tuple[Decimal, int]]:
+    return _stored(
+        MoneyMonth.objects.all(), lambda r: (r.round_id, r.organisation_id, r.area_id, r.month, r.kind)
+    )
 
 
 def stored_rollup() -> dict[tuple[int, dt.date, str], tuple[Decimal, int]]:
-    """The rollup's rows that stand for something; a row of nothing must hold nothing."""
-    stored = {}
-    for row in MoneyRollup.objects.all():
-        if row.entries == 0:
-            assert row.amount == ZERO, row
-            continue
-        stored[(row.agreement_id, row.day, row.kind)] = (row.amount, row.entries)
-    return stored
+    return _stored(MoneyRollup.objects.all(), lambda r: (r.agreement_id, r.day, r.kind))
 
 
 class History:
